@@ -1,0 +1,113 @@
+// Platform settings read once from the environment by the supervisor (bin/), with documented defaults.
+// Services never read process.env: they receive a frozen config file written by the supervisor.
+import { resolve } from 'node:path';
+
+export const SERVICES = ['kms', 'vault', 'api', 'dashboard'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** Which embedded cluster each service's database lives in: the CDE is kept apart. */
+export const CLUSTER_OF: Record<ServiceName, 'cde' | 'core'> = { kms: 'cde', vault: 'cde', api: 'core', dashboard: 'core' };
+
+export type PlatformSettings = {
+  production: boolean;
+  dataDir: string;
+  bind: string;
+  publicHostnames: string[];
+  ports: {
+    dashboard: number; api: number; vault: number;
+    apiInternal: number; vaultInternal: number; kms: number;
+    pgCde: number; pgCore: number;
+  };
+  databaseUrls: Partial<Record<ServiceName, string>>;
+  migrationUrls: Partial<Record<ServiceName, string>>;
+  /** Lifetime of internal (mTLS) service certificates; renewed at two thirds. */
+  internalCertSeconds: number;
+  publicCertSeconds: number;
+  /** Production: operator-supplied certificate files. */
+  tlsFiles: { publicCert?: string; publicKey?: string; internalCa?: string; internalDir?: string };
+  logLevel: string;
+};
+
+const DOCUMENTED = {
+  STRONGROOM_DATA_DIR: 'state folder (default ./.strongroom)',
+  STRONGROOM_BIND: 'listen address (default 127.0.0.1)',
+  STRONGROOM_PUBLIC_HOSTNAMES: 'extra DNS names for the dev public certificate, comma separated',
+  STRONGROOM_DASHBOARD_PORT: '8443', STRONGROOM_API_PORT: '8444', STRONGROOM_VAULT_PORT: '8445',
+  STRONGROOM_API_INTERNAL_PORT: '9444', STRONGROOM_VAULT_INTERNAL_PORT: '9445', STRONGROOM_KMS_PORT: '9446',
+  STRONGROOM_PG_CDE_PORT: '55433', STRONGROOM_PG_CORE_PORT: '55434',
+} as const;
+export const DOCUMENTED_ENV = DOCUMENTED;
+
+function port(env: NodeJS.ProcessEnv, name: keyof typeof DOCUMENTED, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a TCP port, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 30) throw new Error(`${name} must be a whole number of seconds ≥ 30`);
+  return n;
+}
+
+export function readPlatformSettings(env: NodeJS.ProcessEnv = process.env, argv: string[] = []): PlatformSettings {
+  const databaseUrls: Partial<Record<ServiceName, string>> = {};
+  const migrationUrls: Partial<Record<ServiceName, string>> = {};
+  for (const service of SERVICES) {
+    const key = service.toUpperCase();
+    const url = env[`${key}_DATABASE_URL`];
+    if (url) databaseUrls[service] = url;
+    const migrationUrl = env[`${key}_MIGRATION_DATABASE_URL`];
+    if (migrationUrl) migrationUrls[service] = migrationUrl;
+  }
+  return {
+    production: env.NODE_ENV === 'production' || argv.includes('--production'),
+    dataDir: resolve(env.STRONGROOM_DATA_DIR || '.strongroom'),
+    bind: env.STRONGROOM_BIND || '127.0.0.1',
+    publicHostnames: (env.STRONGROOM_PUBLIC_HOSTNAMES ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    ports: {
+      dashboard: port(env, 'STRONGROOM_DASHBOARD_PORT', 8443),
+      api: port(env, 'STRONGROOM_API_PORT', 8444),
+      vault: port(env, 'STRONGROOM_VAULT_PORT', 8445),
+      apiInternal: port(env, 'STRONGROOM_API_INTERNAL_PORT', 9444),
+      vaultInternal: port(env, 'STRONGROOM_VAULT_INTERNAL_PORT', 9445),
+      kms: port(env, 'STRONGROOM_KMS_PORT', 9446),
+      pgCde: port(env, 'STRONGROOM_PG_CDE_PORT', 55433),
+      pgCore: port(env, 'STRONGROOM_PG_CORE_PORT', 55434),
+    },
+    databaseUrls,
+    migrationUrls,
+    internalCertSeconds: seconds(env, 'STRONGROOM_INTERNAL_CERT_SECONDS', 24 * 3600),
+    publicCertSeconds: seconds(env, 'STRONGROOM_PUBLIC_CERT_SECONDS', 30 * 24 * 3600),
+    tlsFiles: {
+      publicCert: env.STRONGROOM_TLS_CERT_FILE,
+      publicKey: env.STRONGROOM_TLS_KEY_FILE,
+      internalCa: env.STRONGROOM_INTERNAL_CA_FILE,
+      internalDir: env.STRONGROOM_INTERNAL_TLS_DIR,
+    },
+    logLevel: env.STRONGROOM_LOG_LEVEL || 'info',
+  };
+}
+
+/**
+ * Production refuses every dev default: an auto-generated CA, local unsealed keys, demo data, and an
+ * embedded database. Returns the list of what is missing (empty when production may start).
+ */
+export function productionProblems(settings: PlatformSettings): string[] {
+  if (!settings.production) return [];
+  const problems: string[] = [];
+  if (!settings.tlsFiles.publicCert || !settings.tlsFiles.publicKey) {
+    problems.push('STRONGROOM_TLS_CERT_FILE and STRONGROOM_TLS_KEY_FILE (public certificate) are required; the dev CA is refused');
+  }
+  if (!settings.tlsFiles.internalCa || !settings.tlsFiles.internalDir) {
+    problems.push('STRONGROOM_INTERNAL_CA_FILE and STRONGROOM_INTERNAL_TLS_DIR (operator internal PKI) are required; the auto-generated internal CA is refused');
+  }
+  for (const service of SERVICES) {
+    if (!settings.databaseUrls[service]) problems.push(`${service.toUpperCase()}_DATABASE_URL is required; the embedded database is a dev default`);
+  }
+  return problems;
+}

@@ -1,0 +1,2 @@
+export { bootService, type BootContext, type RunningService } from './boot.ts';
+export type { ServiceIdentities } from './identities.ts';

@@ -1,0 +1,3 @@
+export const CUSTOMER_AUDIT = {
+  created: 'customer.create',
+} as const;

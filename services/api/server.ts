@@ -1,0 +1,50 @@
+// services/api/server.ts: assembly only. No logic, no SQL, no process.env.
+import type { Logger } from 'pino';
+import { createHttpsApp, registerHealth } from '#lib/http/index.ts';
+import { openDatabase, sql, type Kysely } from '#lib/db/index.ts';
+import { createAudit } from '#lib/audit/index.ts';
+import type { ServiceConfig } from '#lib/config/index.ts';
+import type { ServiceIdentities } from '#lib/runtime/index.ts';
+import { auditDenials } from '#lib/runtime/denials.ts';
+import type { ApiDatabase } from './db.ts';
+import { registerSecretKeyAuth } from './auth/secret-key.auth.ts';
+import { createAccountStore } from './accounts/accounts.store.ts';
+import { createAccountService } from './accounts/accounts.service.ts';
+import { accountRoutes } from './accounts/accounts.routes.ts';
+import { createCustomerStore } from './customers/customers.store.ts';
+import { createCustomerService } from './customers/customers.service.ts';
+import { customerRoutes } from './customers/customers.routes.ts';
+
+export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl' | 'public' | 'internal'>; logger: Logger; identities: ServiceIdentities }) {
+  const { config, logger, identities } = deps;
+  const db: Kysely<ApiDatabase> = openDatabase<ApiDatabase>(config.databaseUrl, { applicationName: 'api' });
+  const audit = createAudit({ db, service: 'api' });
+  const accounts = createAccountService({ db, store: createAccountStore(db), audit });
+  const customers = createCustomerService({ db, store: createCustomerStore(db), audit });
+  const ready = async () => (await sql`SELECT 1`.execute(db), true);
+
+  if (!identities.public) throw new Error('api needs a public identity');
+  const publicApp = await createHttpsApp({ service: 'api', identity: identities.public, mtls: false, logger });
+  registerHealth(publicApp, { ready });
+  registerSecretKeyAuth(publicApp, { db });
+  await publicApp.register(accountRoutes, { accounts });
+  await publicApp.register(customerRoutes, { customers });
+
+  const internalApp = await createHttpsApp({ service: 'api', identity: identities.internal, mtls: true, logger, onDenied: auditDenials(audit, 'api') });
+  registerHealth(internalApp, { ready, allowedCallers: ['*'] });
+
+  return {
+    publicApp, internalApp, db, audit, accounts,
+    async listen() {
+      audit.start();
+      if (config.public) await publicApp.listen(config.public);
+      if (config.internal) await internalApp.listen(config.internal);
+    },
+    async close() {
+      await publicApp.close();
+      await internalApp.close();
+      await audit.stop();
+      await db.destroy();
+    },
+  };
+}

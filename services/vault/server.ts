@@ -1,0 +1,37 @@
+// services/vault/server.ts: assembly only. Public tokenization host + internal mTLS listener.
+import type { Logger } from 'pino';
+import { createHttpsApp, registerHealth } from '#lib/http/index.ts';
+import { openDatabase, sql } from '#lib/db/index.ts';
+import { createAudit } from '#lib/audit/index.ts';
+import type { ServiceConfig } from '#lib/config/index.ts';
+import type { ServiceIdentities } from '#lib/runtime/index.ts';
+import { auditDenials } from '#lib/runtime/denials.ts';
+
+export async function buildVault(deps: { config: Pick<ServiceConfig, 'databaseUrl' | 'public' | 'internal'>; logger: Logger; identities: ServiceIdentities }) {
+  const { config, logger, identities } = deps;
+  const db = openDatabase(config.databaseUrl, { applicationName: 'vault' });
+  const audit = createAudit({ db, service: 'vault' });
+  const ready = async () => (await sql`SELECT 1`.execute(db), true);
+
+  if (!identities.public) throw new Error('vault needs a public identity');
+  const publicApp = await createHttpsApp({ service: 'vault', identity: identities.public, mtls: false, logger });
+  registerHealth(publicApp, { ready });
+
+  const internalApp = await createHttpsApp({ service: 'vault', identity: identities.internal, mtls: true, logger, onDenied: auditDenials(audit, 'vault') });
+  registerHealth(internalApp, { ready, allowedCallers: ['*'] });
+
+  return {
+    publicApp, internalApp, db, audit,
+    async listen() {
+      audit.start();
+      if (config.public) await publicApp.listen(config.public);
+      if (config.internal) await internalApp.listen(config.internal);
+    },
+    async close() {
+      await publicApp.close();
+      await internalApp.close();
+      await audit.stop();
+      await db.destroy();
+    },
+  };
+}
