@@ -15,7 +15,12 @@ switch (command) {
     process.exitCode = await auditCommand(settings, rest);
     break;
   }
+  case 'pki': {
+    const { pkiCommand } = await import('./platform/pki-command.ts');
+    process.exitCode = await pkiCommand(settings, rest);
+    break;
+  }
   default:
-    console.error('usage: strongroom start [--production] | strongroom audit verify [--service kms|vault|api|dashboard]');
+    console.error('usage: strongroom start [--production] | strongroom audit verify [--service kms|vault|api|dashboard] | strongroom pki client-cert scanner <out.pem>');
     process.exitCode = 2;
 }

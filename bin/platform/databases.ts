@@ -3,10 +3,8 @@
 // migrator role, so each service process only ever receives its runtime role's URL.
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
-import {
-  createEmbeddedCluster, loadSqlMigrations, migrate, openDatabase, provisionServiceDatabase,
-  type EmbeddedCluster, type Kysely, type MigrationSet,
-} from '#lib/db/index.ts';
+import { loadSqlMigrations, migrate, openDatabase, provisionServiceDatabase, type Kysely, type MigrationSet } from '#lib/db/index.ts';
+import { createEmbeddedCluster, type EmbeddedCluster } from '#lib/pg-embedded/index.ts';
 import { CLUSTER_OF, SERVICES, type PlatformSettings, type ServiceName } from '#lib/config/index.ts';
 import { loadOrCreateCredentials } from './credentials.ts';
 

@@ -3,7 +3,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLogger } from '#lib/log/index.ts';
 import { productionProblems, SERVICES, type PlatformSettings, type ServiceName } from '#lib/config/index.ts';
-import type { EmbeddedCluster } from '#lib/db/index.ts';
+import type { EmbeddedCluster } from '#lib/pg-embedded/index.ts';
 import { createDevPki } from './pki.ts';
 import { prepareDatabases, startClusters } from './databases.ts';
 import { ensureDemo } from './demo.ts';

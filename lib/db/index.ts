@@ -1,4 +1,3 @@
-export { createEmbeddedCluster, type EmbeddedCluster, type EmbeddedClusterOptions } from './embedded-cluster.ts';
 export { provisionServiceDatabase, dropServiceDatabase, urlFor, onDatabase, type ServiceDatabaseSpec } from './provision.ts';
 export { migrate, loadSqlMigrations, renderMigration, type MigrationSet, type MigrationVariables } from './migrate.ts';
 export { openDatabase, type OpenOptions } from './open.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDatabase, sql } from './index.ts';
+import { openDatabase, sql, type Generated } from './index.ts';
 import { createTestDatabase } from './testing.ts';
 
 const sets = [{
@@ -13,7 +13,7 @@ const sets = [{
 }];
 
 test('the runtime role owns nothing and holds only the grants its migrations give', async () => {
-  const t = await createTestDatabase<{ items: { id: number; label: string } }>(sets);
+  const t = await createTestDatabase<{ items: { id: Generated<number>; label: string } }>(sets);
   try {
     await t.db.insertInto('items').values({ label: 'a' }).execute();
     assert.equal((await t.db.selectFrom('items').selectAll().execute()).length, 1);

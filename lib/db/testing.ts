@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { createEmbeddedCluster } from './embedded-cluster.ts';
+import { createEmbeddedCluster } from '../pg-embedded/index.ts';
 import { dropServiceDatabase, provisionServiceDatabase } from './provision.ts';
 import { migrate, type MigrationSet } from './migrate.ts';
 import { openDatabase } from './open.ts';

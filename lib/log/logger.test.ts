@@ -99,8 +99,11 @@ test('respects the level option', () => {
   assert.deepEqual(lines.map((l) => l.msg), ['shown']);
 });
 
-test('rejects a malformed service name', () => {
+test('rejects a malformed service name or an unknown level (config typos fail at startup)', () => {
   assert.throws(() => createLogger({ service: 'Bad Name', stdout: false }), TypeError);
+  assert.throws(() => createLogger({ service: 'api', stdout: false, level: 'verbose' }), /invalid log level/);
+  const configLevel: string = 'debug';
+  assert.equal(createLogger({ service: 'api', stdout: false, level: configLevel }).level, 'debug');
 });
 
 test('stdout output is scrubbed too (real process)', () => {

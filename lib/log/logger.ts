@@ -4,12 +4,15 @@ import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 import { REDACT_CENSOR, REDACT_PATHS } from './redact-paths.ts';
 import { scrubPan } from './scrub-pan.ts';
 
+const LEVELS: ReadonlySet<string> = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
 export type LoggerOptions = {
   /** Service name, present on every line as `service`. */
   readonly service: string;
   /** When given, lines are also appended to this file (parent directories are created). */
   readonly file?: string;
-  readonly level?: Level | 'silent';
+  /** A pino level name or 'silent' (default 'info'); plain strings from config are checked at runtime. */
+  readonly level?: Level | 'silent' | (string & {});
   /** Write to stdout (default true). Tests and CLIs that own stdout turn it off. */
   readonly stdout?: boolean;
 };
@@ -29,6 +32,7 @@ export function createLogger(options: LoggerOptions): Logger {
     streams.push({ stream: pino.destination({ dest: options.file, append: true, sync: true, mode: 0o640 }) });
   }
   const level = options.level ?? 'info';
+  if (!LEVELS.has(level)) throw new TypeError(`invalid log level: ${JSON.stringify(level)}`);
   return pino(
     {
       level,

@@ -1,2 +1,3 @@
 export { bootService, type BootContext, type RunningService } from './boot.ts';
 export type { ServiceIdentities } from './identities.ts';
+export { auditDenials, type Denial } from './denials.ts';

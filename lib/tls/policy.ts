@@ -1,4 +1,4 @@
-import { constants, createSecureContext, type SecureContextOptions } from 'node:tls';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { constants as cryptoConstants } from 'node:crypto';
 import type { IdentityMaterial } from './identity-material.ts';
 
@@ -73,7 +73,3 @@ export function clientTlsOptions(identity: IdentityMaterial): ClientTlsOptions {
     rejectUnauthorized: true,
   };
 }
-
-/** Protocol versions below the policy minimum, for tests and audits. */
-export const DISALLOWED_PROTOCOLS = ['TLSv1', 'TLSv1.1'] as const;
-export { constants as tlsConstants };

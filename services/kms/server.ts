@@ -4,8 +4,7 @@ import { createHttpsApp, registerHealth } from '#lib/http/index.ts';
 import { openDatabase, sql } from '#lib/db/index.ts';
 import { createAudit } from '#lib/audit/index.ts';
 import type { ServiceConfig } from '#lib/config/index.ts';
-import type { ServiceIdentities } from '#lib/runtime/index.ts';
-import { auditDenials } from '#lib/runtime/denials.ts';
+import { auditDenials, type ServiceIdentities } from '#lib/runtime/index.ts';
 
 export async function buildKms(deps: { config: Pick<ServiceConfig, 'databaseUrl' | 'internal'>; logger: Logger; identities: ServiceIdentities }) {
   const { config, logger, identities } = deps;

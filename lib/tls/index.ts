@@ -1,0 +1,14 @@
+export { tlsPolicy, serverTlsOptions, clientTlsOptions, TLS12_CIPHER_LIST, TLS13_CIPHERSUITE_LIST } from './policy.ts';
+export type { ServerTlsOptions, ClientTlsOptions } from './policy.ts';
+export { createCertificateAuthority, issueCertificate, generateKeyPair } from './pki.ts';
+export type { CertificateAuthority, KeyPair, CertificateUsage, IssueOptions } from './pki.ts';
+export { SPIFFE_TRUST_DOMAIN, spiffeIdFor, identityOfPeer, isServiceName } from './spiffe.ts';
+export type { PeerCertificateLike } from './spiffe.ts';
+export { validateIdentityMaterial } from './identity-material.ts';
+export type { Identity, IdentityMaterial } from './identity-material.ts';
+export { createRenewingIdentity } from './renewing-identity.ts';
+export type { RenewingIdentityOptions, IssueFunction } from './renewing-identity.ts';
+export { createFileIdentity } from './file-identity.ts';
+export type { FileIdentityOptions } from './file-identity.ts';
+export { createStaticIdentity } from './static-identity.ts';
+export { localIssuer } from './local-issuer.ts';
