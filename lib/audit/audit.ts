@@ -38,6 +38,7 @@ export function createAudit<DB>(options: CreateAuditOptions<DB>) {
 
   let inflight: Promise<number> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let tick: Promise<void> | undefined;
   let running = false;
 
   /** Chains every row committed before the call; runs after any run already in progress. */
@@ -56,7 +57,7 @@ export function createAudit<DB>(options: CreateAuditOptions<DB>) {
   function schedule(delayMs: number): void {
     timer = setTimeout(() => {
       const started = Date.now();
-      chainNow().then(() => { lastWarning = ''; }, (error: unknown) => onError(error instanceof Error ? error : new Error(String(error))))
+      tick = chainNow().then(() => { lastWarning = ''; }, (error: unknown) => onError(error instanceof Error ? error : new Error(String(error))))
         .finally(() => { if (running) schedule(Math.max(0, intervalMs - (Date.now() - started))); });
     }, delayMs);
     timer.unref();
@@ -79,6 +80,7 @@ export function createAudit<DB>(options: CreateAuditOptions<DB>) {
     async stop(): Promise<void> {
       running = false;
       clearTimeout(timer);
+      await tick;
       await inflight?.catch(() => 0);
     },
     verify(stream?: string, verifyOptions: { checkpoint?: Checkpoint } = {}) {
