@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { loadSqlMigrations, migrate, openDatabase, provisionServiceDatabase, type Kysely, type MigrationSet } from '#lib/db/index.ts';
 import { createEmbeddedCluster, type EmbeddedCluster } from '#lib/pg-embedded/index.ts';
+import { auditMigrations } from '#lib/audit/index.ts';
 import { CLUSTER_OF, SERVICES, type PlatformSettings, type ServiceName } from '#lib/config/index.ts';
 import { loadOrCreateCredentials } from './credentials.ts';
 
 const root = new URL('../../', import.meta.url);
 
 export async function migrationSetsFor(service: ServiceName): Promise<MigrationSet[]> {
-  const sets = [await loadSqlMigrations('audit', new URL('lib/audit/migrations/', root))];
+  const sets = [await auditMigrations()];
   const own = new URL(`services/${service}/migrations/`, root);
   if (await stat(own).then(() => true, () => false)) sets.push(await loadSqlMigrations(service, own));
   return sets;

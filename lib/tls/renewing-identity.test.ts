@@ -33,7 +33,7 @@ test('renews a 3-second certificate automatically at 2/3 of its lifetime, with a
     issued.push(publicKeyPem);
     return localIssuer(ca, { name: 'vault', validitySeconds: 3 })(publicKeyPem);
   };
-  const identity = await createRenewingIdentity({ name: 'vault-internal', expectedIdentity: 'vault', issue, onError: assert.fail });
+  const identity = await createRenewingIdentity({ name: 'vault-internal', expectedIdentity: 'vault', issue, onError: (e) => assert.fail(String(e)) });
   try {
     const first = identity.current();
     const started = Date.now();
@@ -126,8 +126,8 @@ test('validates its options', async () => {
 
 test('stop() ends renewals and notifications', async () => {
   let calls = 0;
-  const good = localIssuer(ca, { name: 'api', validitySeconds: 2 });
-  const identity = await createRenewingIdentity({ name: 'api', issue: async (pem) => (calls++, good(pem)), onError: assert.fail });
+  const good = localIssuer(ca, { name: 'api', validitySeconds: 3 });
+  const identity = await createRenewingIdentity({ name: 'api', issue: async (pem) => (calls++, good(pem)), onError: (e) => assert.fail(String(e)) });
   let changes = 0;
   identity.onChange(() => changes++);
   identity.stop();
@@ -140,7 +140,7 @@ test('a throwing listener does not stop renewal or the other listeners', async (
   const errors: unknown[] = [];
   const identity = await createRenewingIdentity({
     name: 'api',
-    issue: localIssuer(ca, { name: 'api', validitySeconds: 2 }),
+    issue: localIssuer(ca, { name: 'api', validitySeconds: 3 }),
     onError: (e) => errors.push(e),
   });
   try {

@@ -25,11 +25,14 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
   if (!identities.public) throw new Error('api needs a public identity');
   const publicApp = await createHttpsApp({ service: 'api', identity: identities.public, mtls: false, logger });
   registerHealth(publicApp, { ready });
-  registerSecretKeyAuth(publicApp, { db });
-  await publicApp.register(accountRoutes, { accounts });
-  await publicApp.register(customerRoutes, { customers });
+  // Everything but /healthz needs a secret key: the auth hook lives in this encapsulated scope only.
+  await publicApp.register(async (merchantApi) => {
+    registerSecretKeyAuth(merchantApi, { db });
+    await merchantApi.register(accountRoutes, { accounts });
+    await merchantApi.register(customerRoutes, { customers });
+  });
 
-  const internalApp = await createHttpsApp({ service: 'api', identity: identities.internal, mtls: true, logger, onDenied: auditDenials(audit, 'api') });
+  const internalApp = await createHttpsApp({ service: 'api', identity: identities.internal, mtls: true, logger, onDenied: auditDenials(audit, 'api', logger) });
   registerHealth(internalApp, { ready, allowedCallers: ['*'] });
 
   return {

@@ -12,7 +12,7 @@ export async function buildKms(deps: { config: Pick<ServiceConfig, 'databaseUrl'
   const audit = createAudit({ db, service: 'kms' });
   const ready = async () => (await sql`SELECT 1`.execute(db), true);
 
-  const internalApp = await createHttpsApp({ service: 'kms', identity: identities.internal, mtls: true, logger, onDenied: auditDenials(audit, 'kms') });
+  const internalApp = await createHttpsApp({ service: 'kms', identity: identities.internal, mtls: true, logger, onDenied: auditDenials(audit, 'kms', logger) });
   registerHealth(internalApp, { ready, allowedCallers: ['*'] });
 
   return {

@@ -16,7 +16,7 @@ export async function buildVault(deps: { config: Pick<ServiceConfig, 'databaseUr
   const publicApp = await createHttpsApp({ service: 'vault', identity: identities.public, mtls: false, logger });
   registerHealth(publicApp, { ready });
 
-  const internalApp = await createHttpsApp({ service: 'vault', identity: identities.internal, mtls: true, logger, onDenied: auditDenials(audit, 'vault') });
+  const internalApp = await createHttpsApp({ service: 'vault', identity: identities.internal, mtls: true, logger, onDenied: auditDenials(audit, 'vault', logger) });
   registerHealth(internalApp, { ready, allowedCallers: ['*'] });
 
   return {

@@ -19,10 +19,10 @@ export function merchantOf(request: FastifyRequest): Merchant {
   return request.merchant;
 }
 
+/** Call inside the encapsulated scope of the routes that need a secret key. */
 export function registerSecretKeyAuth(app: FastifyInstance, deps: { db: Kysely<ApiDatabase> }) {
   app.decorateRequest('merchant', null);
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config && (request.routeOptions.config as { public?: boolean }).public) return;
     const key = keyFromAuthorization(request.headers.authorization);
     if (!key || !key.startsWith('skey_')) throw httpError(401, 'authentication_failure', 'authentication failed');
     const row = await deps.db.selectFrom('api_keys')

@@ -1,0 +1,11 @@
+export { createHttpsApp } from './https-app.ts';
+export type { HttpsAppOptions } from './https-app.ts';
+export { ERROR_CODES, errorBody, httpError, isErrorCode, isHttpError } from './errors.ts';
+export type { ErrorBody, ErrorCode, HttpError } from './errors.ts';
+export { classifyError } from './error-handler.ts';
+export type { Denial, OnDenied } from './caller-authorization.ts';
+export { registerHealth } from './health.ts';
+export { createMtlsClient } from './mtls-client.ts';
+export type { MtlsClient, MtlsClientOptions, MtlsResponse, HttpMethod } from './mtls-client.ts';
+export { DEFAULT_CSP } from './security-headers.ts';
+export { newRequestId } from './request-id.ts';
