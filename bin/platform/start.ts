@@ -38,7 +38,11 @@ export async function startPlatform(settings: PlatformSettings): Promise<void> {
   const demo = settings.production ? undefined : await ensureDemo(settings, runtimeUrls);
   const configFiles = await writeServiceConfigs(settings, runtimeUrls);
 
-  const supervisor = createSupervisor({ logger, echo: (service, line) => console.log(formatChildLine(service, line)) });
+  const supervisor = createSupervisor({
+    logger,
+    echo: (service, line) => console.log(formatChildLine(service, line)),
+    announce: (line) => console.error(line),
+  });
   for (const service of START_ORDER) {
     supervisor.add({
       service,

@@ -19,7 +19,13 @@ const MAX_BACKOFF_MS = 30_000;
 const STABLE_AFTER_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 
-export function createSupervisor(deps: { logger: Logger; echo: (service: string, line: string) => void }) {
+export function createSupervisor(deps: {
+  logger: Logger;
+  /** A child's stdout/stderr line. */
+  echo: (service: string, line: string) => void;
+  /** Events an operator must see on the console as well as in supervisor.log (crashes, restarts). */
+  announce: (line: string) => void;
+}) {
   const { logger } = deps;
   const children = new Map<ServiceName, { spec: ChildSpec; process?: ChildProcess; restarts: number; startedAt: number; ready: boolean }>();
   const readyWaiters = new Map<ServiceName, Array<() => void>>();
@@ -73,6 +79,7 @@ export function createSupervisor(deps: { logger: Logger; echo: (service: string,
       const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** entry.restarts);
       entry.restarts += 1;
       logger.error({ child: service, code, signal, restartInMs: delay, restarts: entry.restarts }, 'service exited; restarting');
+      deps.announce(`${service} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms (restart ${entry.restarts})`);
       setTimeout(() => launch(service), delay).unref();
     });
   }
