@@ -41,6 +41,7 @@ export const CDE_PACKAGES: Readonly<Record<string, string>> = {
   'reflect-metadata': 'Reflect metadata API that @peculiar/x509 (through tsyringe) needs loaded first',
   'graphene-pk11': 'PKCS#11 access to the HSM (KMS)',
   pkcs11js: 'native PKCS#11 binding under graphene-pk11',
+  'shamir-secret-sharing': 'Shamir split of the KMS unseal key over GF(2^8) (independently audited, no dependencies)',
 };
 
 /** Packages allowed in CDE test code only (never loaded by a running vault or kms). */
