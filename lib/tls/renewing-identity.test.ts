@@ -161,8 +161,8 @@ test('timers are unref()ed: an unstopped identity does not keep the process aliv
     await createRenewingIdentity({ name: 'api', issue: localIssuer(ca, { name: 'api', validitySeconds: 3600 }) });
     console.log('created');
   `;
-  const started = Date.now();
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+  // The renewal timer would fire in 40 minutes: a process that exits on its own within the timeout
+  // (execFileSync throws ETIMEDOUT otherwise) was not kept alive by it, however loaded the machine is.
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(out.trim(), 'created');
-  assert.ok(Date.now() - started < 5_000, 'process exited without waiting for the renewal timer');
 });
