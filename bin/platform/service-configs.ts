@@ -7,6 +7,17 @@ import { serviceDir } from './credentials.ts';
 
 const PEERS: Record<ServiceName, ServiceName[]> = { kms: [], vault: ['kms'], api: ['vault'], dashboard: ['api'] };
 
+/** The kms section: its backend, and in development only the file that keeps the unseal shares. */
+function kmsExtra(settings: PlatformSettings, dir: string): Record<string, unknown> {
+  const { backend, pkcs11, rotationCheckSeconds } = settings.kms;
+  return {
+    backend,
+    ...(pkcs11 ? { pkcs11 } : {}),
+    ...(backend === 'local' && !settings.production ? { devSharesFile: join(dir, 'dev-unseal-shares.json') } : {}),
+    rotationCheckSeconds,
+  };
+}
+
 export async function writeServiceConfigs(settings: PlatformSettings, runtimeUrls: Record<ServiceName, string>) {
   const { ports, bind } = settings;
   const internalUrl: Partial<Record<ServiceName, string>> = {
@@ -43,7 +54,7 @@ export async function writeServiceConfigs(settings: PlatformSettings, runtimeUrl
           publicCert: settings.tlsFiles.publicCert,
         }
         : { source: 'supervisor' },
-      extra: {},
+      extra: service === 'kms' ? kmsExtra(settings, dir) : {},
     };
     files[service] = join(dir, 'config.json');
     await writeFile(files[service], JSON.stringify(config, null, 2), { mode: 0o600 });

@@ -26,6 +26,12 @@ export type PlatformSettings = {
   /** Production: operator-supplied certificate files. */
   tlsFiles: { publicCert?: string; publicKey?: string; internalCa?: string; internalDir?: string };
   logLevel: string;
+  /** Key backend of the KMS: `local` (sealed master key, the embedded default) or `pkcs11` (an HSM). */
+  kms: {
+    backend: 'local' | 'pkcs11';
+    pkcs11?: { modulePath: string; slot?: number; tokenLabel?: string; pinFile?: string; pinEnv?: string };
+    rotationCheckSeconds: number;
+  };
 };
 
 const DOCUMENTED = {
@@ -35,6 +41,12 @@ const DOCUMENTED = {
   STRONGROOM_DASHBOARD_PORT: '8443', STRONGROOM_API_PORT: '8444', STRONGROOM_VAULT_PORT: '8445',
   STRONGROOM_API_INTERNAL_PORT: '9444', STRONGROOM_VAULT_INTERNAL_PORT: '9445', STRONGROOM_KMS_PORT: '9446',
   STRONGROOM_PG_CDE_PORT: '55433', STRONGROOM_PG_CORE_PORT: '55434',
+  STRONGROOM_KMS_BACKEND: 'local (default) or pkcs11',
+  STRONGROOM_KMS_PKCS11_MODULE: 'path of the HSM vendor PKCS#11 library',
+  STRONGROOM_KMS_PKCS11_SLOT: 'slot index (or use the token label)',
+  STRONGROOM_KMS_PKCS11_TOKEN_LABEL: 'token label',
+  STRONGROOM_KMS_PKCS11_PIN_FILE: 'file holding the user PIN (preferred)',
+  STRONGROOM_KMS_PKCS11_PIN: 'the user PIN, when no PIN file is used',
 } as const;
 export const DOCUMENTED_ENV = DOCUMENTED;
 
@@ -90,6 +102,29 @@ export function readPlatformSettings(env: NodeJS.ProcessEnv = process.env, argv:
       internalDir: env.STRONGROOM_INTERNAL_TLS_DIR,
     },
     logLevel: env.STRONGROOM_LOG_LEVEL || 'info',
+    kms: readKmsSettings(env),
+  };
+}
+
+function readKmsSettings(env: NodeJS.ProcessEnv): PlatformSettings['kms'] {
+  const backend = env.STRONGROOM_KMS_BACKEND || 'local';
+  if (backend !== 'local' && backend !== 'pkcs11') throw new Error('STRONGROOM_KMS_BACKEND must be local or pkcs11');
+  const rotationCheckSeconds = seconds(env, 'STRONGROOM_KMS_ROTATION_CHECK_SECONDS', 3600);
+  if (backend === 'local') return { backend, rotationCheckSeconds };
+  const modulePath = env.STRONGROOM_KMS_PKCS11_MODULE;
+  if (!modulePath) throw new Error('STRONGROOM_KMS_PKCS11_MODULE is required with STRONGROOM_KMS_BACKEND=pkcs11');
+  const slotText = env.STRONGROOM_KMS_PKCS11_SLOT;
+  const slot = slotText ? Number(slotText) : undefined;
+  if (slot !== undefined && !(Number.isInteger(slot) && slot >= 0)) throw new Error('STRONGROOM_KMS_PKCS11_SLOT must be a slot index');
+  const pinFile = env.STRONGROOM_KMS_PKCS11_PIN_FILE || undefined;
+  if (!pinFile && !env.STRONGROOM_KMS_PKCS11_PIN) throw new Error('STRONGROOM_KMS_PKCS11_PIN_FILE (or STRONGROOM_KMS_PKCS11_PIN) is required with the pkcs11 backend');
+  return {
+    backend,
+    rotationCheckSeconds,
+    pkcs11: {
+      modulePath, slot, tokenLabel: env.STRONGROOM_KMS_PKCS11_TOKEN_LABEL || undefined,
+      pinFile, pinEnv: pinFile ? undefined : 'STRONGROOM_KMS_PKCS11_PIN',
+    },
   };
 }
 

@@ -24,6 +24,12 @@ export const ERROR_CODES = {
   internal_error: 500,
   bad_gateway: 502,
   service_unavailable: 503,
+  // Internal KMS API (never on the merchant-facing hosts).
+  kms_sealed: 503,
+  key_not_found: 404,
+  key_version_unavailable: 410,
+  invalid_wrapped_key: 400,
+  unwrap_failed: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
