@@ -1,9 +1,10 @@
-// `strongroom audit verify [--service <name>]`: walks every audit hash chain of every service (or one)
-// and names the first broken sequence. Uses each service's own runtime credentials (read-only use).
+// `strongroom audit verify [--service <name>] [--stream <s>] [--public-key <file>]`: walks every audit hash
+// chain of every service (or one) and names the first broken sequence; with a public key file (format in
+// lib/audit/README.md) it also checks the signed checkpoints. Uses each service's own runtime credentials (read-only use).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openDatabase, sql } from '#lib/db/index.ts';
-import { runVerify } from '#lib/audit/index.ts';
+import { loadPublicKeyFile, runVerify, type PublicKeyLookup } from '#lib/audit/index.ts';
 import { SERVICES, type PlatformSettings, type ServiceName } from '#lib/config/index.ts';
 import { startClusters } from './databases.ts';
 import { serviceDir } from './credentials.ts';
@@ -29,8 +30,19 @@ async function reachable(url: string): Promise<boolean> {
 
 export async function auditCommand(settings: PlatformSettings, args: string[]): Promise<number> {
   if (args[0] !== 'verify') {
-    console.error('usage: strongroom audit verify [--service kms|vault|api|dashboard] [--stream <tenant>]');
+    console.error('usage: strongroom audit verify [--service kms|vault|api|dashboard] [--stream <tenant>] [--public-key <keys.json>]');
     return 2;
+  }
+  let publicKeys: PublicKeyLookup | undefined;
+  if (args.includes('--public-key')) {
+    const file = args[args.indexOf('--public-key') + 1];
+    try {
+      if (!file) throw new Error('--public-key needs a file (format: lib/audit/README.md)');
+      publicKeys = await loadPublicKeyFile(file);
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : String(error));
+      return 2;
+    }
   }
   const only = args.includes('--service') ? args[args.indexOf('--service') + 1] : undefined;
   const stream = args.includes('--stream') ? args[args.indexOf('--stream') + 1] : undefined;
@@ -48,7 +60,7 @@ export async function auditCommand(settings: PlatformSettings, args: string[]): 
     for (const service of services) {
       const db = openDatabase(urls[service]!, { max: 1, applicationName: 'audit-verify' });
       try {
-        const report = await runVerify(db, { stream });
+        const report = await runVerify(db, { stream, publicKeys, service });
         console.log(`${service}:\n${report.text}`);
         exitCode = Math.max(exitCode, report.exitCode);
       } finally {
@@ -58,5 +70,6 @@ export async function auditCommand(settings: PlatformSettings, args: string[]): 
   } finally {
     for (const cluster of Object.values(clusters)) await cluster?.stop();
   }
+  if (!publicKeys) console.log('signed checkpoints were not checked (pass --public-key <keys.json> to check them)');
   return exitCode;
 }

@@ -4,6 +4,7 @@ import type { Kysely } from '#lib/db/index.ts';
 import { createRecorder } from './append.ts';
 import { createChainer } from './chainer.ts';
 import type { AuditRecord } from './record.ts';
+import type { PublicKeyLookup } from './public-keys.ts';
 import type { Checkpoint } from './verify.ts';
 import { verifyStreams } from './verify-streams.ts';
 
@@ -83,8 +84,10 @@ export function createAudit<DB>(options: CreateAuditOptions<DB>) {
       await tick;
       await inflight?.catch(() => 0);
     },
-    verify(stream?: string, verifyOptions: { checkpoint?: Checkpoint } = {}) {
-      return verifyStreams(db, { stream, checkpoint: verifyOptions.checkpoint });
+    /** With `publicKeys`, also checks the stored signed checkpoints (each must name this service). */
+    verify(stream?: string, verifyOptions: { checkpoint?: Checkpoint; publicKeys?: PublicKeyLookup } = {}) {
+      const { checkpoint, publicKeys } = verifyOptions;
+      return verifyStreams(db, { stream, checkpoint, publicKeys, service: publicKeys && options.service });
     },
   };
 }

@@ -30,3 +30,13 @@ test('formatVerification: broken streams, and stream names that could forge a li
   assert.equal(formatVerification({ stream: 'acct_a', ok: false, firstBrokenSeq: 7, reason: 'reordered' }), 'stream acct_a: BROKEN at seq 7 (reordered)');
   assert.equal(formatVerification({ stream: 'x\nstream y: OK', ok: true, count: 0, head: null }), 'stream "x\\nstream y: OK": OK 0 entries, head none');
 });
+
+test('formatVerification: checked checkpoints follow the chain on the same line; the unsigned tail is information', () => {
+  const chain = { stream: 'acct_a', ok: true as const, count: 9, head: { seq: 9, hash: 'ab'.repeat(32) } };
+  assert.equal(formatVerification({ ...chain, checkpoints: { ok: true, count: 2, lastSeq: 6, unsignedTail: 3 } }),
+    'stream acct_a: OK 9 entries, head abababababab; checkpoints OK 2, signed to seq 6, 3 entries unsigned after it');
+  assert.equal(formatVerification({ ...chain, checkpoints: { ok: true, count: 0, lastSeq: null, unsignedTail: 9 } }),
+    'stream acct_a: OK 9 entries, head abababababab; no checkpoints, 9 entries unsigned');
+  assert.equal(formatVerification({ stream: 'acct_a', ok: false, firstBrokenSeq: 2, reason: 'modified', checkpoints: { ok: false, firstBrokenCheckpoint: 6, reason: 'mismatch' } }),
+    'stream acct_a: BROKEN at seq 2 (modified); checkpoint BROKEN at seq 6 (mismatch)');
+});
