@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { PlatformSettings, ServiceConfig, ServiceName } from '#lib/config/index.ts';
 import { serviceDir } from './credentials.ts';
 
-const PEERS: Record<ServiceName, ServiceName[]> = { kms: [], vault: ['kms'], api: ['vault'], dashboard: ['api'] };
+// Every service reaches the kms for one thing at least: signing its audit checkpoints (policy: lib/contracts/kms.ts).
+const PEERS: Record<ServiceName, ServiceName[]> = { kms: [], vault: ['kms'], api: ['vault', 'kms'], dashboard: ['api', 'kms'] };
 
 /** The kms section: its backend, and in development only the file that keeps the unseal shares. */
 function kmsExtra(settings: PlatformSettings, dir: string): Record<string, unknown> {

@@ -4,7 +4,7 @@ import { createHttpsApp, registerHealth } from '#lib/http/index.ts';
 import { openDatabase, sql, type Kysely } from '#lib/db/index.ts';
 import { createAudit } from '#lib/audit/index.ts';
 import type { ServiceConfig } from '#lib/config/index.ts';
-import { auditDenials, type ServiceIdentities } from '#lib/runtime/index.ts';
+import { auditCheckpointsViaKms, auditDenials, type ServiceIdentities } from '#lib/runtime/index.ts';
 import type { ApiDatabase } from './db.ts';
 import { registerSecretKeyAuth } from './auth/secret-key.auth.ts';
 import { createAccountStore } from './accounts/accounts.store.ts';
@@ -14,10 +14,11 @@ import { createCustomerStore } from './customers/customers.store.ts';
 import { createCustomerService } from './customers/customers.service.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
 
-export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl' | 'public' | 'internal'>; logger: Logger; identities: ServiceIdentities }) {
+export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl' | 'public' | 'internal' | 'peers'>; logger: Logger; identities: ServiceIdentities }) {
   const { config, logger, identities } = deps;
   const db: Kysely<ApiDatabase> = openDatabase<ApiDatabase>(config.databaseUrl, { applicationName: 'api' });
   const audit = createAudit({ db, service: 'api' });
+  const checkpoints = auditCheckpointsViaKms({ db, service: 'api', identity: identities.internal, kmsUrl: config.peers.kms, logger });
   const accounts = createAccountService({ db, store: createAccountStore(db), audit });
   const customers = createCustomerService({ db, store: createCustomerStore(db), audit });
   const ready = async () => (await sql`SELECT 1`.execute(db), true);
@@ -36,15 +37,17 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
   registerHealth(internalApp, { ready, allowedCallers: ['*'] });
 
   return {
-    publicApp, internalApp, db, audit, accounts,
+    publicApp, internalApp, db, audit, checkpoints, accounts,
     async listen() {
       audit.start();
+      checkpoints.start();
       if (config.public) await publicApp.listen(config.public);
       if (config.internal) await internalApp.listen(config.internal);
     },
     async close() {
       await publicApp.close();
       await internalApp.close();
+      await checkpoints.stop();
       await audit.stop();
       await db.destroy();
     },

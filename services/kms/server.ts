@@ -2,9 +2,9 @@
 import type { Logger } from 'pino';
 import { createHttpsApp, registerHealth } from '#lib/http/index.ts';
 import { openDatabase, sql, type Kysely } from '#lib/db/index.ts';
-import { createAudit } from '#lib/audit/index.ts';
+import { createAudit, createCheckpointer } from '#lib/audit/index.ts';
 import type { ServiceConfig } from '#lib/config/index.ts';
-import { auditDenials, type ServiceIdentities } from '#lib/runtime/index.ts';
+import { auditDenials, CHECKPOINT_INTERVAL_MS, type ServiceIdentities } from '#lib/runtime/index.ts';
 import type { KmsDatabase } from './db.ts';
 import type { KeyBackend } from './backends/key-backend.ts';
 import type { KmsSettings } from './kms-config.ts';
@@ -34,6 +34,10 @@ export async function buildKms(deps: {
   const store = createKeyStore(db);
   const keys = createKeyService({ registry: createKeyRegistry({ db, store, backend }), backend, audit, metrics });
   const seal = createSealService({ store: createSealStore(db), backend, audit, logger, onSeal: () => keys.forgetSecrets() });
+  const checkpoints = createCheckpointer({
+    db, service: 'kms', intervalMs: CHECKPOINT_INTERVAL_MS, logger,
+    signer: (payload) => keys.signOwnCheckpoint('audit-checkpoint', payload),
+  });
   const rotation = createRotationJob({ store, keys, logger, intervalMs: settings.rotationCheckSeconds * 1000 });
   const ready = async () => (await sql`SELECT 1`.execute(db), true);
 
@@ -44,16 +48,18 @@ export async function buildKms(deps: {
   await internalApp.register(metricsRoutes, { metrics });
 
   return {
-    internalApp, db, audit, keys, seal, rotation,
+    internalApp, db, audit, keys, seal, rotation, checkpoints,
     async listen() {
       audit.start();
       if (settings.devSharesFile) await devAutoUnseal({ seal, sharesFile: settings.devSharesFile, logger });
       else if ((await seal.status()).sealed) logger.warn('the KMS is sealed: key operations answer 503 until `strongroom kms unseal`');
       rotation.start();
+      checkpoints.start();
       if (config.internal) await internalApp.listen(config.internal);
     },
     async close() {
       rotation.stop();
+      await checkpoints.stop();
       await internalApp.close();
       keys.forgetSecrets();
       await backend.close();

@@ -4,12 +4,13 @@ import { createHttpsApp, registerHealth } from '#lib/http/index.ts';
 import { openDatabase, sql } from '#lib/db/index.ts';
 import { createAudit } from '#lib/audit/index.ts';
 import type { ServiceConfig } from '#lib/config/index.ts';
-import { auditDenials, type ServiceIdentities } from '#lib/runtime/index.ts';
+import { auditCheckpointsViaKms, auditDenials, type ServiceIdentities } from '#lib/runtime/index.ts';
 
-export async function buildVault(deps: { config: Pick<ServiceConfig, 'databaseUrl' | 'public' | 'internal'>; logger: Logger; identities: ServiceIdentities }) {
+export async function buildVault(deps: { config: Pick<ServiceConfig, 'databaseUrl' | 'public' | 'internal' | 'peers'>; logger: Logger; identities: ServiceIdentities }) {
   const { config, logger, identities } = deps;
   const db = openDatabase(config.databaseUrl, { applicationName: 'vault' });
   const audit = createAudit({ db, service: 'vault' });
+  const checkpoints = auditCheckpointsViaKms({ db, service: 'vault', identity: identities.internal, kmsUrl: config.peers.kms, logger });
   const ready = async () => (await sql`SELECT 1`.execute(db), true);
 
   if (!identities.public) throw new Error('vault needs a public identity');
@@ -20,15 +21,17 @@ export async function buildVault(deps: { config: Pick<ServiceConfig, 'databaseUr
   registerHealth(internalApp, { ready, allowedCallers: ['*'] });
 
   return {
-    publicApp, internalApp, db, audit,
+    publicApp, internalApp, db, audit, checkpoints,
     async listen() {
       audit.start();
+      checkpoints.start();
       if (config.public) await publicApp.listen(config.public);
       if (config.internal) await internalApp.listen(config.internal);
     },
     async close() {
       await publicApp.close();
       await internalApp.close();
+      await checkpoints.stop();
       await audit.stop();
       await db.destroy();
     },

@@ -122,6 +122,7 @@ export function createKeyService(deps: { registry: KeyRegistry; backend: KeyBack
     decrypt: async (ctx: CallContext, wrapped: string) => {
       const keyId = parseWrapped(wrapped)?.keyId ?? 'invalid';
       return audited<DecryptResponse>(ctx, KMS_AUDIT_ACTIONS.decrypt, keyId, async () => {
+        if (!parseWrapped(wrapped)) throw httpError(400, 'invalid_wrapped_key', 'wrapped is not a wrapped key of this KMS');
         authorize(ctx, 'decrypt', keyId);
         assertUnsealed();
         const { blob, plaintext } = await unwrapBlob(wrapped);
@@ -137,6 +138,7 @@ export function createKeyService(deps: { registry: KeyRegistry; backend: KeyBack
     rewrap: async (ctx: CallContext, wrapped: string) => {
       const keyId = parseWrapped(wrapped)?.keyId ?? 'invalid';
       return audited<RewrapResponse>(ctx, KMS_AUDIT_ACTIONS.rewrap, keyId, async () => {
+        if (!parseWrapped(wrapped)) throw httpError(400, 'invalid_wrapped_key', 'wrapped is not a wrapped key of this KMS');
         authorize(ctx, 'rewrap', keyId);
         assertUnsealed();
         const { blob, plaintext } = await unwrapBlob(wrapped);
@@ -234,6 +236,18 @@ export function createKeyService(deps: { registry: KeyRegistry; backend: KeyBack
       const ctx = { caller: 'kms' };
       return registry.rotate(keyId, (tx, r) =>
         audit.record(tx, entry(ctx, KMS_AUDIT_ACTIONS.rotate, keyId, { ok: true }, { from: r.from, version: r.to, reason: 'crypto_period' })), now);
+    },
+
+    /**
+     * In-process signing of the KMS's own audit checkpoints. Not audited: the checkpoint row is the
+     * record, and auditing it would move the stream head it just signed (a checkpoint every interval forever).
+     */
+    async signOwnCheckpoint(keyId: 'audit-checkpoint', data: Uint8Array) {
+      assertUnsealed();
+      const snapshot = await primaryOf({ caller: 'kms' }, keyId);
+      const version = primaryRow(snapshot).version;
+      const signature = edSign(null, data, signingKeyFrom(await secretOf(snapshot, version))).toString('base64');
+      return { keyId, keyVersion: version, signature };
     },
 
     /** Sealing forgets every unwrapped secret. */
