@@ -26,7 +26,12 @@ export type PlatformDatabases = {
 };
 
 /** Starts whatever embedded cluster is needed (any service without an operator URL needs its own). */
-export async function startClusters(settings: PlatformSettings, log: (cluster: string, line: string) => void) {
+export async function startClusters(
+  settings: PlatformSettings,
+  log: (cluster: string, line: string) => void,
+  /** Dev PKI: each embedded cluster serves TLS only, with a certificate from the internal CA. */
+  serverTls?: (name: string) => Promise<{ certPem: string; keyPem: string; caFile: string }>,
+) {
   const clusters: Partial<Record<ClusterName, EmbeddedCluster>> = {};
   for (const name of ['cde', 'core'] as const) {
     const embeddedServices = SERVICES.filter((s) => CLUSTER_OF[s] === name && !settings.databaseUrls[s]);
@@ -35,6 +40,7 @@ export async function startClusters(settings: PlatformSettings, log: (cluster: s
       dir: join(settings.dataDir, 'pg', name),
       port: name === 'cde' ? settings.ports.pgCde : settings.ports.pgCore,
       onLog: (line) => log(name, line),
+      tls: serverTls ? await serverTls(`pg-${name}`) : undefined,
     });
     await cluster.start();
     clusters[name] = cluster;

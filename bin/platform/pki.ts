@@ -4,7 +4,7 @@
 // and the identity in the certificate is decided here, by which child asked, never by the request.
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCertificateAuthority, issueCertificate, spiffeIdFor } from '#lib/tls/index.ts';
+import { createCertificateAuthority, generateKeyPair, issueCertificate, spiffeIdFor } from '#lib/tls/index.ts';
 import type { PlatformSettings, ServiceName } from '#lib/config/index.ts';
 
 type Ca = { keyPem: string; certPem: string };
@@ -54,6 +54,15 @@ export async function createDevPki(settings: PlatformSettings) {
         usage: 'server',
       });
       return { certPem, caPem: publicCa.certPem };
+    },
+    /** Server certificate of an embedded PostgreSQL cluster (`pg-cde`, `pg-core`), key made here. */
+    async issueDatabaseServer(name: string) {
+      const pair = generateKeyPair();
+      const certPem = await issueCertificate(internal, {
+        publicKeyPem: pair.publicKeyPem, commonName: name, spiffeId: spiffeIdFor(name),
+        dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'], validitySeconds: settings.publicCertSeconds, usage: 'server',
+      });
+      return { certPem, keyPem: pair.privateKeyPem, caFile: join(dir, 'internal-ca.crt') };
     },
     /** A client identity for operators' tools (the CI TLS scan of internal listeners), named `scanner`. */
     async issueToolIdentity(name: string, publicKeyPem: string) {

@@ -32,7 +32,7 @@ export async function startPlatform(settings: PlatformSettings): Promise<void> {
 
   let stopping = false;
   let writeState: () => Promise<void> = async () => {};
-  const clusters = await startClusters(settings, (cluster, line) => logger.info({ cluster }, line));
+  const clusters = await startClusters(settings, (cluster, line) => logger.info({ cluster }, line), pki && ((name) => pki.issueDatabaseServer(name)));
   for (const [name, cluster] of Object.entries(clusters) as Array<[string, EmbeddedCluster]>) superviseCluster(name, cluster);
   const { runtimeUrls } = await prepareDatabases(settings, clusters);
   const demo = settings.production ? undefined : await ensureDemo(settings, runtimeUrls);

@@ -4,7 +4,7 @@ import { createMtlsClient, type MtlsResponse } from '#lib/http/index.ts';
 import type { Identity } from '#lib/tls/index.ts';
 import type {
   DataKeyResponse, DecryptResponse, MacResponse, PublicKeysResponse, RewrapResponse, SealStatusResponse, SignResponse,
-} from '#lib/contracts/kms.ts';
+} from '#lib/contracts/index.ts';
 
 /** The KMS cannot serve key operations now (sealed, down, or unreachable): callers must refuse too. */
 export class KmsUnavailableError extends Error {

@@ -37,6 +37,11 @@ function open(onError: (e: unknown) => void = () => undefined): Identity {
 
 const serial = (m: IdentityMaterial) => new X509Certificate(m.certPem).serialNumber;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Polls until `done()` (file polling is slow on a loaded machine); the assertions after it decide. */
+async function settle(done: () => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await sleep(50);
+}
 
 test('loads operator files and reloads when they change', async () => {
   const first = await issueTestIdentity(ca, 'api');
@@ -65,13 +70,13 @@ test('keeps the old identity while the key and certificate do not match, swaps o
 
   const second = await issueTestIdentity(ca, 'api');
   writeFileSync(paths.certPath, second.certPem);
-  await sleep(600);
+  await settle(() => errors.length > 0);
   assert.equal(serial(identity.current()), serial(first), 'half-rotated files are not used');
   assert.equal(changes, 0);
   assert.match(String(errors[0]), /keeping the current identity: private key does not match/);
 
   writeFileSync(paths.keyPath, second.keyPem);
-  await sleep(600);
+  await settle(() => changes > 0);
   assert.equal(serial(identity.current()), serial(second));
   assert.equal(changes, 1);
   rmSync(dir, { recursive: true, force: true });
@@ -84,14 +89,14 @@ test('keeps the old identity when files become unreadable, or the certificate co
   const identity = open((e) => errors.push(e));
 
   unlinkSync(paths.certPath);
-  await sleep(600);
+  await settle(() => /ENOENT/.test(String(errors.at(-1))));
   assert.equal(serial(identity.current()), serial(first));
   assert.match(String(errors.at(-1)), /ENOENT/);
 
   const foreign = await issueTestIdentity(await createTestCa('Other CA'), 'api');
   writeFileSync(paths.keyPath, foreign.keyPem);
   writeFileSync(paths.certPath, foreign.certPem);
-  await sleep(600);
+  await settle(() => /not issued by the CA bundle/.test(String(errors.at(-1))));
   assert.equal(serial(identity.current()), serial(first));
   assert.match(String(errors.at(-1)), /not issued by the CA bundle/);
   chmodSync(dir, 0o700);

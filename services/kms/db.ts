@@ -1,6 +1,6 @@
 // Kysely types for the tables the kms service owns. No other service can even connect to its database.
 import type { ColumnType, Generated } from '#lib/db/index.ts';
-import type { KeyPurpose } from '#lib/contracts/kms.ts';
+import type { KeyPurpose } from '#lib/contracts/index.ts';
 import type { BackendKind } from './backends/key-backend.ts';
 
 export type VersionState = 'active' | 'decrypt-only' | 'retired' | 'destroyed';

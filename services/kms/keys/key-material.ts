@@ -2,7 +2,7 @@
 // never leaves it; HMAC and signing secrets are generated here and kept only wrapped under their
 // version's KEK (and, while the KMS is unsealed, unwrapped in memory for use).
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { KeyPurpose } from '#lib/contracts/kms.ts';
+import type { KeyPurpose } from '#lib/contracts/index.ts';
 import type { KekVersionRef, KeyBackend } from '../backends/key-backend.ts';
 
 export type NewVersionMaterial = { handle: string; wrappedSecret: string | null; publicKey: string | null };

@@ -2,7 +2,7 @@
 // (several KMS instances share one database: a change made by another instance is seen within
 // CACHE_TTL_MS), and the transactions that create, rotate and change versions.
 import type { Kysely, Transaction } from '#lib/db/index.ts';
-import { familyOf } from '#lib/contracts/kms.ts';
+import { familyOf } from '#lib/contracts/index.ts';
 import { httpError } from '#lib/http/index.ts';
 import type { KeyBackend } from '../backends/key-backend.ts';
 import type { KmsDatabase, VersionState } from '../db.ts';

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   ADMIN_CALLERS, DataBody, KEY_FAMILIES, KeyIdParams, KeyVersionParams, MinVersionBody, StateBody, WrappedBody,
   type KeyOperation,
-} from '#lib/contracts/kms.ts';
+} from '#lib/contracts/index.ts';
 import type { Static } from 'typebox';
 import type { CallContext, KeyService } from './keys.service.ts';
 

@@ -2,10 +2,10 @@
 // (fail closed), the operation, and an audit entry for every outcome. Never returns or records a KEK.
 import { createHmac, randomBytes, sign as edSign } from 'node:crypto';
 import type { Audit } from '#lib/audit/index.ts';
-import { ADMIN_CALLERS, familyOf, formatWrapped, mayUseKey, parseWrapped, type KeyOperation } from '#lib/contracts/kms.ts';
+import { ADMIN_CALLERS, familyOf, formatWrapped, mayUseKey, parseWrapped, type KeyOperation } from '#lib/contracts/index.ts';
 import type {
   DataKeyResponse, DecryptResponse, MacResponse, PublicKeysResponse, RewrapResponse, SignResponse,
-} from '#lib/contracts/kms.ts';
+} from '#lib/contracts/index.ts';
 import { httpError, isHttpError } from '#lib/http/index.ts';
 import { BackendError, type KeyBackend } from '../backends/key-backend.ts';
 import type { VersionState } from '../db.ts';

@@ -2,7 +2,7 @@
 // reset and seal; any internal identity may read the seal status (callers fail closed on it).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
-import { ADMIN_CALLERS, InitBody, ShareBody } from '#lib/contracts/kms.ts';
+import { ADMIN_CALLERS, InitBody, ShareBody } from '#lib/contracts/index.ts';
 import type { CallContext } from '../keys/keys.service.ts';
 import type { SealService } from './seal.service.ts';
 

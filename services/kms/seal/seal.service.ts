@@ -4,7 +4,7 @@
 // is unsealed on its own. The pkcs11 backend has no seal: it is "sealed" while not logged in.
 import type { Logger } from 'pino';
 import type { Audit } from '#lib/audit/index.ts';
-import type { SealStatusResponse } from '#lib/contracts/kms.ts';
+import type { SealStatusResponse } from '#lib/contracts/index.ts';
 import { httpError } from '#lib/http/index.ts';
 import type { KeyBackend } from '../backends/key-backend.ts';
 import type { LocalBackend } from '../backends/local-backend.ts';
