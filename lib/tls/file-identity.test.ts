@@ -29,9 +29,11 @@ async function freshDir(material: IdentityMaterial) {
   writeFileSync(paths.caPath, material.caPem);
 }
 
-function open(onError: (e: unknown) => void = () => undefined): Identity {
+async function open(onError: (e: unknown) => void = () => undefined): Promise<Identity> {
   const identity = createFileIdentity({ ...paths, pollIntervalMs: 50, onError });
   identities.push(identity);
+  // fs.watchFile takes its first stat asynchronously: a file changed before that is never seen as changed.
+  await sleep(500);
   return identity;
 }
 
@@ -46,7 +48,7 @@ async function settle(done: () => boolean, timeoutMs = 10_000) {
 test('loads operator files and reloads when they change', async () => {
   const first = await issueTestIdentity(ca, 'api');
   await freshDir(first);
-  const identity = open();
+  const identity = await open();
   assert.equal(serial(identity.current()), serial(first));
   assert.equal(identity.current().notAfter.getTime(), new X509Certificate(first.certPem).validToDate.getTime());
 
@@ -64,7 +66,7 @@ test('keeps the old identity while the key and certificate do not match, swaps o
   const first = await issueTestIdentity(ca, 'api');
   await freshDir(first);
   const errors: unknown[] = [];
-  const identity = open((e) => errors.push(e));
+  const identity = await open((e) => errors.push(e));
   let changes = 0;
   identity.onChange(() => changes++);
 
@@ -86,7 +88,7 @@ test('keeps the old identity when files become unreadable, or the certificate co
   const first = await issueTestIdentity(ca, 'api');
   await freshDir(first);
   const errors: unknown[] = [];
-  const identity = open((e) => errors.push(e));
+  const identity = await open((e) => errors.push(e));
 
   unlinkSync(paths.certPath);
   await settle(() => /ENOENT/.test(String(errors.at(-1))));
@@ -129,7 +131,7 @@ test('a public certificate from another CA loads with requireIssuedByCa: false',
 test('stop() ends reloading', async () => {
   const first = await issueTestIdentity(ca, 'api');
   await freshDir(first);
-  const identity = open();
+  const identity = await open();
   let changes = 0;
   identity.onChange(() => changes++);
   identity.stop();
