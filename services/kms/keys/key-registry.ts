@@ -34,12 +34,12 @@ export function createKeyRegistry(deps: { db: Kysely<KmsDatabase>; store: KeySto
   }
 
   /** Adds a new active version under the key row lock; the previous primary becomes decrypt-only. */
-  async function addVersion(tx: Transaction<KmsDatabase>, key: KeyRow): Promise<number> {
+  async function addVersion(tx: Transaction<KmsDatabase>, key: KeyRow, at = new Date()): Promise<number> {
     const version = await store.nextVersion(tx, key.id);
     const material = await createVersionMaterial(backend, { keyId: key.id, version }, key.purpose);
     if (key.primary_version !== null) await store.setVersionState(tx, key.id, key.primary_version, 'decrypt-only');
     await store.insertVersion(tx, { keyId: key.id, version, backend: backend.kind, ...material });
-    await store.setPrimary(tx, key.id, version, true);
+    await store.setPrimary(tx, key.id, version, at);
     return version;
   }
 
@@ -80,7 +80,7 @@ export function createKeyRegistry(deps: { db: Kysely<KmsDatabase>; store: KeySto
         const key = await store.lockKey(tx, keyId);
         if (!key) throw httpError(404, 'key_not_found', 'no such key');
         if (dueAt !== undefined && !isDue(key, dueAt)) return null;
-        const rotated = { from: key.primary_version, to: await addVersion(tx, key) };
+        const rotated = { from: key.primary_version, to: await addVersion(tx, key, dueAt) };
         await recordIn(tx, rotated);
         return rotated;
       });
@@ -141,7 +141,7 @@ export function createKeyRegistry(deps: { db: Kysely<KmsDatabase>; store: KeySto
           await store.setVersionState(tx, keyId, row.version, 'destroyed');
           shredded.push(row.version);
         }
-        await store.setPrimary(tx, keyId, null, false);
+        await store.setPrimary(tx, keyId, null);
         await recordIn(tx, shredded);
         return shredded;
       });

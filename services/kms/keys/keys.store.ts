@@ -45,8 +45,9 @@ export function createKeyStore(db: Kysely<KmsDatabase>) {
       await tx.updateTable('kms_key_versions').set({ state, state_changed_at: new Date(), ...wipe })
         .where('key_id', '=', keyId).where('version', '=', version).execute();
     },
-    async setPrimary(tx: Db, keyId: string, version: number | null, rotated: boolean) {
-      await tx.updateTable('kms_keys').set({ primary_version: version, ...(rotated ? { rotated_at: new Date() } : {}) })
+    /** `rotatedAt`: when a new primary version starts its crypto-period (omit when none does). */
+    async setPrimary(tx: Db, keyId: string, version: number | null, rotatedAt?: Date) {
+      await tx.updateTable('kms_keys').set({ primary_version: version, ...(rotatedAt ? { rotated_at: rotatedAt } : {}) })
         .where('id', '=', keyId).execute();
     },
     async setMinDecryptVersion(tx: Db, keyId: string, version: number) {
