@@ -1,4 +1,4 @@
-// The `strongroom` command: start the platform, verify audit chains (and, later, unseal the KMS).
+// The `strongroom` command: start the platform, verify audit chains, operate the KMS (seal, unseal, keys).
 import { readPlatformSettings } from '#lib/config/index.ts';
 
 const [command, ...rest] = process.argv.slice(2);
@@ -20,7 +20,17 @@ switch (command) {
     process.exitCode = await pkiCommand(settings, rest);
     break;
   }
+  case 'kms': {
+    const { kmsCommand } = await import('./platform/kms-command.ts');
+    process.exitCode = await kmsCommand(settings, rest);
+    break;
+  }
   default:
-    console.error('usage: strongroom start [--production] | strongroom audit verify [--service kms|vault|api|dashboard] | strongroom pki client-cert scanner <out.pem>');
+    console.error([
+      'usage: strongroom start [--production]',
+      '       strongroom audit verify [--service kms|vault|api|dashboard] [--public-key keys.json]',
+      '       strongroom kms status|init|unseal|reset-unseal|seal|describe|rotate|min-version|set-state|public-keys (strongroom kms help)',
+      '       strongroom pki client-cert scanner|operator <out.pem>',
+    ].join('\n'));
     process.exitCode = 2;
 }
