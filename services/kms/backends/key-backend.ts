@@ -37,3 +37,15 @@ export class BackendError extends Error {
     this.code = code;
   }
 }
+
+const MAX_KEY_ID_LENGTH = 200;
+
+export function isValidRef(ref: KekVersionRef): boolean {
+  return typeof ref === 'object' && ref !== null
+    && typeof ref.keyId === 'string' && ref.keyId.length > 0 && ref.keyId.length <= MAX_KEY_ID_LENGTH
+    && Number.isSafeInteger(ref.version) && ref.version >= 1;
+}
+
+export function checkRef(ref: KekVersionRef): void {
+  if (!isValidRef(ref)) throw new BackendError('backend_failure', 'invalid key reference (keyId 1–200 chars, version a positive integer)');
+}

@@ -4,7 +4,7 @@
 // every key operation fails with BackendError('sealed'). Decrypted KEKs are cached per version while
 // unsealed; seal() zeroes the master key and every cached KEK.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { BackendError, type KekVersionRef, type KeyBackend } from './key-backend.ts';
+import { BackendError, checkRef, isValidRef, type KekVersionRef, type KeyBackend } from './key-backend.ts';
 
 const KEY_BYTES = 32;
 const NONCE_BYTES = 12;
@@ -12,7 +12,6 @@ const TAG_BYTES = 16;
 const MAX_SECRET_BYTES = 1024;
 const HANDLE_BYTES = NONCE_BYTES + KEY_BYTES + TAG_BYTES;
 const HANDLE = /^[A-Za-z0-9_-]+$/;
-const MAX_KEY_ID_LENGTH = 200;
 
 type CachedKek = { readonly handle: string; readonly kek: Buffer };
 
@@ -116,15 +115,6 @@ export function createLocalBackend(): LocalBackend {
   };
 }
 
-function isValidRef(ref: KekVersionRef): boolean {
-  return typeof ref === 'object' && ref !== null
-    && typeof ref.keyId === 'string' && ref.keyId.length > 0 && ref.keyId.length <= MAX_KEY_ID_LENGTH
-    && Number.isSafeInteger(ref.version) && ref.version >= 1;
-}
-
-function checkRef(ref: KekVersionRef): void {
-  if (!isValidRef(ref)) throw new BackendError('backend_failure', 'invalid key reference (keyId 1–200 chars, version a positive integer)');
-}
 
 // NUL cannot occur in the decimal version, so distinct refs never share a cache key.
 function versionKey(ref: KekVersionRef): string {

@@ -20,7 +20,7 @@ import {
   AesGcm240Params, KeyGenMechanism, KeyType, MechanismEnum, ObjectClass, SessionFlag, UserType,
   type Module, type Session,
 } from 'graphene-pk11';
-import { BackendError, type KekVersionRef, type KeyBackend } from './key-backend.ts';
+import { BackendError, checkRef, isValidRef, type KekVersionRef, type KeyBackend } from './key-backend.ts';
 import {
   acquireModule, findSlot, isSessionLost, isStaleHandle, pkcs11ErrorName, releaseModule, safely,
 } from './pkcs11-module.ts';
@@ -40,7 +40,6 @@ const TAG_BYTES = 16;
 const MAX_SECRET_BYTES = 1024;
 const MIN_WRAPPED = IV_BYTES + 1 + TAG_BYTES;
 const MAX_WRAPPED = IV_BYTES + MAX_SECRET_BYTES + TAG_BYTES;
-const MAX_KEY_ID_LENGTH = 200;
 
 type Handle = Buffer;
 
@@ -265,15 +264,6 @@ export async function createPkcs11Backend(options: Pkcs11BackendOptions): Promis
   }
 }
 
-function isValidRef(ref: KekVersionRef): boolean {
-  return typeof ref === 'object' && ref !== null
-    && typeof ref.keyId === 'string' && ref.keyId.length > 0 && ref.keyId.length <= MAX_KEY_ID_LENGTH
-    && Number.isSafeInteger(ref.version) && ref.version >= 1;
-}
-
-function checkRef(ref: KekVersionRef): void {
-  if (!isValidRef(ref)) throw new BackendError('backend_failure', 'invalid key reference (keyId 1–200 chars, version a positive integer)');
-}
 
 // The version is a canonical decimal and comes last, so the string is unambiguous even if keyId has ':'.
 function wrapAad(ref: KekVersionRef): Buffer {
