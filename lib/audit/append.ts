@@ -1,10 +1,10 @@
 // record(tx, entry): writes the entry into audit_outbox inside the caller's transaction, so the
 // entry commits or rolls back with the change it records. No lock is taken here: chaining happens
 // later, per stream, in the chainer, so concurrent requests never queue behind the chain head.
-import { sql, type Transaction } from '#lib/db/index.ts';
+import { sql, type Kysely, type Transaction } from '#lib/db/index.ts';
 import { streamFor } from './chain.ts';
 import { auditError } from './errors.ts';
-import { prepareEntry, type AuditRecord } from './record.ts';
+import { prepareEntry, type AuditEntry, type AuditRecord } from './record.ts';
 
 export type RecorderDeps = { service: string; now?: () => Date };
 
@@ -15,8 +15,57 @@ export function createRecorder(deps: RecorderDeps) {
       // Outside a transaction the entry could outlive (or miss) the change it records.
       throw auditError('audit_invalid', '', 'audit entry invalid: record() needs the transaction that makes the change');
     }
-    const entry = prepareEntry(input, deps.service, now());
-    await sql`INSERT INTO audit_outbox (stream, entry, created_at)
-      VALUES (${streamFor(entry.tenant)}, ${JSON.stringify(entry)}::jsonb, ${entry.time}::timestamptz)`.execute(tx);
+    await insertEntries(tx, [prepareEntry(input, deps.service, now())]);
+  };
+}
+
+async function insertEntries<DB>(tx: Transaction<DB>, entries: readonly AuditEntry[]): Promise<void> {
+  const rows = entries.map((entry) => sql`(${streamFor(entry.tenant)}, ${JSON.stringify(entry)}::jsonb, ${entry.time}::timestamptz)`);
+  await sql`INSERT INTO audit_outbox (stream, entry, created_at) VALUES ${sql.join(rows)}`.execute(tx);
+}
+
+const MAX_BATCH = 500;
+
+/**
+ * Entries with no surrounding change (reads, refusals), written in their own transaction. Concurrent
+ * calls share one: while a commit is in flight the next entries queue and go together in the next one
+ * (group commit), so a busy service pays one fsync per batch instead of one per entry. Each promise
+ * resolves only once its entry is committed; an invalid entry is refused before it joins a batch.
+ */
+export function createStandaloneWriter<DB>(deps: RecorderDeps & { db: Kysely<DB> }) {
+  const now = deps.now ?? (() => new Date());
+  type Pending = { entry: AuditEntry; resolve: () => void; reject: (error: unknown) => void };
+  let queue: Pending[] = [];
+  let flushing = false;
+
+  async function flush(): Promise<void> {
+    flushing = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue.slice(0, MAX_BATCH);
+        queue = queue.slice(MAX_BATCH);
+        try {
+          await deps.db.transaction().execute((tx) => insertEntries(tx, batch.map((p) => p.entry)));
+          for (const pending of batch) pending.resolve();
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+
+  return function recordStandalone(input: AuditRecord): Promise<void> {
+    let entry: AuditEntry;
+    try {
+      entry = prepareEntry(input, deps.service, now());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      queue.push({ entry, resolve, reject });
+      if (!flushing) void flush();
+    });
   };
 }

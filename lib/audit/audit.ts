@@ -1,7 +1,7 @@
 // createAudit: the one object a service holds. record() writes inside the caller's transaction;
 // the chainer runs on an unref'd timer (start/stop) or on demand (chainNow, for tests and shutdown).
 import type { Kysely } from '#lib/db/index.ts';
-import { createRecorder } from './append.ts';
+import { createRecorder, createStandaloneWriter } from './append.ts';
 import { createChainer } from './chainer.ts';
 import type { AuditRecord } from './record.ts';
 import type { PublicKeyLookup } from './public-keys.ts';
@@ -29,6 +29,7 @@ export function createAudit<DB>(options: CreateAuditOptions<DB>) {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new Error('createAudit: batchSize must be 1–10000');
   if (!(intervalMs >= 1)) throw new Error('createAudit: intervalMs must be at least 1');
   const record = createRecorder({ service: options.service, now: options.now });
+  const standalone = createStandaloneWriter({ db, service: options.service, now: options.now });
   const chainer = createChainer({ db, batchSize });
   let lastWarning = '';
   const onError = options.onError ?? ((error: Error) => {
@@ -67,10 +68,8 @@ export function createAudit<DB>(options: CreateAuditOptions<DB>) {
   return {
     /** Writes an audit entry inside `tx`, the transaction that makes the change it records. */
     record,
-    /** For events with no surrounding change (denials): its own short transaction. */
-    async recordStandalone(input: AuditRecord): Promise<void> {
-      await db.transaction().execute((tx) => record(tx, input));
-    },
+    /** For events with no surrounding change (reads, denials): committed before it resolves, group-committed. */
+    recordStandalone: standalone,
     chainNow,
     start(): void {
       if (running) return;
