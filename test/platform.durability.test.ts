@@ -56,6 +56,11 @@ test('a write acknowledged before kill -9 of the database server survives its re
   assert.equal(created.status, 200);
   const postmaster = (await platform.state()).clusters.core!;
   process.kill(postmaster, 'SIGKILL');
+  // Pooled backends can answer for a moment after their postmaster died: wait for the restarted server.
+  await waitFor('database restarted', async () => {
+    const now = (await platform.state()).clusters.core;
+    return now !== undefined && now !== postmaster;
+  });
   await waitFor('database back', async () => {
     const read = await httpsJson(platform, platform.ports.api, `/customers/${created.body.id}`, { auth: secretKey });
     return read.status === 200 && read.body.description === 'acknowledged';

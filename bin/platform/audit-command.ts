@@ -8,6 +8,7 @@ import { loadPublicKeyFile, runVerify, type PublicKeyLookup } from '#lib/audit/i
 import { SERVICES, type PlatformSettings, type ServiceName } from '#lib/config/index.ts';
 import { startClusters } from './databases.ts';
 import { serviceDir } from './credentials.ts';
+import { createDevPki } from './pki.ts';
 
 async function databaseUrl(settings: PlatformSettings, service: ServiceName): Promise<string> {
   const fromEnv = settings.databaseUrls[service];
@@ -54,7 +55,9 @@ export async function auditCommand(settings: PlatformSettings, args: string[]): 
   const urls = Object.fromEntries(await Promise.all(services.map(async (s) => [s, await databaseUrl(settings, s)] as const)));
   // The platform may be stopped: then start its embedded clusters just for the verification.
   const stopped = !(await reachable(urls[services[0]!]!));
-  const clusters = stopped ? await startClusters(settings, () => {}) : {};
+  // Development clusters serve TLS only, with a certificate from the dev internal CA: the same here.
+  const pki = stopped && !settings.production ? await createDevPki(settings) : undefined;
+  const clusters = stopped ? await startClusters(settings, () => {}, pki && ((name) => pki.issueDatabaseServer(name))) : {};
   let exitCode = 0;
   try {
     for (const service of services) {
