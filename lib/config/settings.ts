@@ -94,7 +94,8 @@ export function readPlatformSettings(env: NodeJS.ProcessEnv = process.env, argv:
     databaseUrls,
     migrationUrls,
     internalCertSeconds: seconds(env, 'STRONGROOM_INTERNAL_CERT_SECONDS', 24 * 3600),
-    publicCertSeconds: seconds(env, 'STRONGROOM_PUBLIC_CERT_SECONDS', 30 * 24 * 3600),
+    // 90 days, renewed at half its life: never closer than 45 days to expiry (scanners flag under 30).
+    publicCertSeconds: seconds(env, 'STRONGROOM_PUBLIC_CERT_SECONDS', 90 * 24 * 3600),
     tlsFiles: {
       publicCert: env.STRONGROOM_TLS_CERT_FILE,
       publicKey: env.STRONGROOM_TLS_KEY_FILE,
