@@ -94,7 +94,7 @@ export function readPlatformSettings(env: NodeJS.ProcessEnv = process.env, argv:
     databaseUrls,
     migrationUrls,
     internalCertSeconds: seconds(env, 'STRONGROOM_INTERNAL_CERT_SECONDS', 24 * 3600),
-    // 90 days, renewed at half its life: never closer than 45 days to expiry (scanners flag under 30).
+    // 90 days, renewed after a third of its life: never closer than 60 days to expiry (scanners warn under 60).
     publicCertSeconds: seconds(env, 'STRONGROOM_PUBLIC_CERT_SECONDS', 90 * 24 * 3600),
     tlsFiles: {
       publicCert: env.STRONGROOM_TLS_CERT_FILE,

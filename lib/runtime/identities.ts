@@ -11,7 +11,7 @@ export async function loadIdentities(config: ServiceConfig, logger: Logger): Pro
   if (config.tls.source === 'supervisor') {
     const internal = await createRenewingIdentity({ name: `${config.service}-internal`, issue: ipcIssuer('internal'), onError });
     const publicIdentity = config.public
-      ? await createRenewingIdentity({ name: `${config.service}-public`, issue: ipcIssuer('public'), onError, renewFraction: 0.5 })
+      ? await createRenewingIdentity({ name: `${config.service}-public`, issue: ipcIssuer('public'), onError, renewFraction: 1 / 3 })
       : undefined;
     internal.onChange(() => logger.info('internal certificate renewed'));
     return { internal, public: publicIdentity, stop: () => { internal.stop(); publicIdentity?.stop(); } };
