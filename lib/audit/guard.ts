@@ -1,6 +1,7 @@
 // The last gate before an audit entry is written: refuses card numbers, secrets and secret-named
 // keys anywhere in the entry (every string, every key, every integer, recursively). It reports the
 // field path and the kind of finding, never the value: the error itself must be safe to log.
+import { isLuhnValid } from '#lib/log/index.ts';
 import { auditError } from './errors.ts';
 
 export type GuardFinding = {
@@ -34,20 +35,8 @@ const FORBIDDEN_KEY_SUFFIXES = [
 ] as const;
 const FORBIDDEN_KEYS = new Set(['pan', 'pin', 'pinblock', 'track1', 'track2']);
 
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
+/** Luhn check of ASCII digits: the one implementation, in lib/log (the log scrubber uses it too). */
+export const luhnValid = isLuhnValid;
 
 function runHoldsCardNumber(digits: string): boolean {
   if (digits.length < MIN_PAN) return false;
