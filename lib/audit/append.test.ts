@@ -166,3 +166,22 @@ test('chainer failures on the timer go to onError and do not stop the timer', as
     await t.close();
   }
 });
+
+test('recordMany writes every entry in the caller transaction, and rolls back with it', async () => {
+  const t = await createAuditTestDatabase<Shop>([shop]);
+  try {
+    const audit = createAudit({ db: t.db, service: 'vault' });
+    const many = Array.from({ length: 1203 }, (_, k) => sampleRecord({ targets: [{ type: 'order', id: `m${k}` }] }));
+    await t.db.transaction().execute(async (tx) => audit.recordMany(tx, many));
+    assert.equal(await countRows(t.db, 'audit_outbox'), 1203);
+    await assert.rejects(t.db.transaction().execute(async (tx) => {
+      await audit.recordMany(tx, many.slice(0, 10));
+      throw new Error('roll back');
+    }), /roll back/);
+    assert.equal(await countRows(t.db, 'audit_outbox'), 1203, 'the rolled-back batch left nothing');
+    await assert.rejects(audit.recordMany(t.db as unknown as Transaction<Shop>, many.slice(0, 1)), /needs the transaction/);
+    assert.equal(await audit.chainNow(), 1203);
+  } finally {
+    await t.close();
+  }
+});

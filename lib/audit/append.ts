@@ -19,6 +19,18 @@ export function createRecorder(deps: RecorderDeps) {
   };
 }
 
+/** Many entries in one INSERT inside the caller's transaction (a batch of changes made together). */
+export function createBatchRecorder(deps: RecorderDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async function recordMany<DB>(tx: Transaction<DB>, inputs: readonly AuditRecord[]): Promise<void> {
+    if (!tx.isTransaction) throw auditError('audit_invalid', '', 'audit entry invalid: recordMany() needs the transaction that makes the change');
+    if (inputs.length === 0) return;
+    const at = now();
+    const entries = inputs.map((input) => prepareEntry(input, deps.service, at));
+    for (let i = 0; i < entries.length; i += MAX_BATCH) await insertEntries(tx, entries.slice(i, i + MAX_BATCH));
+  };
+}
+
 async function insertEntries<DB>(tx: Transaction<DB>, entries: readonly AuditEntry[]): Promise<void> {
   const rows = entries.map((entry) => sql`(${streamFor(entry.tenant)}, ${JSON.stringify(entry)}::jsonb, ${entry.time}::timestamptz)`);
   await sql`INSERT INTO audit_outbox (stream, entry, created_at) VALUES ${sql.join(rows)}`.execute(tx);

@@ -1,7 +1,7 @@
 // createAudit: the one object a service holds. record() writes inside the caller's transaction;
 // the chainer runs on an unref'd timer (start/stop) or on demand (chainNow, for tests and shutdown).
 import type { Kysely } from '#lib/db/index.ts';
-import { createRecorder, createStandaloneWriter } from './append.ts';
+import { createBatchRecorder, createRecorder, createStandaloneWriter } from './append.ts';
 import { createChainer } from './chainer.ts';
 import type { PublicKeyLookup } from './public-keys.ts';
 import type { Checkpoint } from './verify.ts';
@@ -28,6 +28,7 @@ export function createAudit<DB>(options: CreateAuditOptions<DB>) {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new Error('createAudit: batchSize must be 1–10000');
   if (!(intervalMs >= 1)) throw new Error('createAudit: intervalMs must be at least 1');
   const record = createRecorder({ service: options.service, now: options.now });
+  const recordMany = createBatchRecorder({ service: options.service, now: options.now });
   const standalone = createStandaloneWriter({ db, service: options.service, now: options.now });
   const chainer = createChainer({ db, batchSize });
   let lastWarning = '';
@@ -67,6 +68,8 @@ export function createAudit<DB>(options: CreateAuditOptions<DB>) {
   return {
     /** Writes an audit entry inside `tx`, the transaction that makes the change it records. */
     record,
+    /** Several entries in one INSERT inside `tx` (changes made together in one transaction). */
+    recordMany,
     /** For events with no surrounding change (reads, denials): committed before it resolves, group-committed. */
     recordStandalone: standalone,
     chainNow,

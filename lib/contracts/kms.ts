@@ -95,6 +95,11 @@ export const KeyVersionParams = Type.Object({
 const Base64 = (maxLength: number) => Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength });
 export const WrappedBody = Type.Object({ wrapped: Type.String({ minLength: 1, maxLength: 6000 }) }, { additionalProperties: false });
 export const DataBody = Type.Object({ data: Base64(16_384) }, { additionalProperties: false });
+/** Up to HMAC_BATCH_MAX short messages (card numbers) MACed in one call: one round trip, one audit entry. */
+export const HMAC_BATCH_MAX = 1000;
+export const DataBatchBody = Type.Object({
+  data: Type.Array(Base64(256), { minItems: 1, maxItems: HMAC_BATCH_MAX }),
+}, { additionalProperties: false });
 export const StateBody = Type.Object({
   state: Type.Union([Type.Literal('decrypt-only'), Type.Literal('retired'), Type.Literal('destroyed')]),
 }, { additionalProperties: false });
@@ -109,6 +114,8 @@ export type DataKeyResponse = { key_id: string; version: number; plaintext: stri
 export type DecryptResponse = { key_id: string; version: number; plaintext: string };
 export type RewrapResponse = { key_id: string; version: number; wrapped: string };
 export type MacResponse = { key_id: string; version: number; mac: string };
+/** `macs[i]` is the MAC of `data[i]`, all under the one version named. */
+export type MacBatchResponse = { key_id: string; version: number; macs: string[] };
 export type SignResponse = { key_id: string; version: number; signature: string };
 export type PublicKeysResponse = { key_id: string; keys: { version: number; state: string; public_key_pem: string }[] };
 export type SealStatusResponse = { sealed: boolean; initialized: boolean; backend: string; progress: number; threshold: number };

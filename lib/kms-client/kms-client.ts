@@ -3,7 +3,7 @@
 import { createMtlsClient, type MtlsResponse } from '#lib/http/index.ts';
 import type { Identity } from '#lib/tls/index.ts';
 import type {
-  DataKeyResponse, DecryptResponse, MacResponse, PublicKeysResponse, RewrapResponse, SealStatusResponse, SignResponse,
+  DataKeyResponse, DecryptResponse, MacBatchResponse, MacResponse, PublicKeysResponse, RewrapResponse, SealStatusResponse, SignResponse,
 } from '#lib/contracts/index.ts';
 
 /** The KMS cannot serve key operations now (sealed, down, or unreachable): callers must refuse too. */
@@ -54,6 +54,8 @@ export function createKmsClient(options: { identity: Identity; baseUrl: string; 
     rewrap: (wrapped: string, requestId?: string) => call<RewrapResponse>('POST', '/v1/rewrap', { wrapped }, requestId),
     hmac: (keyId: string, data: Uint8Array, requestId?: string) =>
       call<MacResponse>('POST', `${key(keyId)}/hmac`, { data: Buffer.from(data).toString('base64') }, requestId),
+    hmacBatch: (keyId: string, data: readonly Uint8Array[], requestId?: string) =>
+      call<MacBatchResponse>('POST', `${key(keyId)}/hmac-batch`, { data: data.map((item) => Buffer.from(item).toString('base64')) }, requestId),
     sign: (keyId: string, data: Uint8Array, requestId?: string) =>
       call<SignResponse>('POST', `${key(keyId)}/sign`, { data: Buffer.from(data).toString('base64') }, requestId),
     publicKeys: (keyId: string) => call<PublicKeysResponse>('GET', `${key(keyId)}/public-keys`),

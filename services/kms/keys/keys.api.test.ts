@@ -154,6 +154,19 @@ for (const [name, open] of backends) {
       await refused(vault.hmac('fingerprint', pan), 403);
     });
 
+    test('batch HMAC: same MACs as one at a time, in order; only the vault; 1–1000 items', async () => {
+      const pans = ['4242424242424242', '5555555555554444', '4242424242424242'].map((p) => Buffer.from(p));
+      const batch = await vault.hmacBatch('fingerprint.acct_batch', pans);
+      assert.equal(batch.macs.length, 3);
+      assert.equal(batch.macs[0], (await vault.hmac('fingerprint.acct_batch', pans[0]!)).mac);
+      assert.equal(batch.macs[1], (await vault.hmac('fingerprint.acct_batch', pans[1]!)).mac);
+      assert.equal(batch.macs[0], batch.macs[2]);
+      assert.notEqual(batch.macs[0], batch.macs[1]);
+      await refused(api.hmacBatch('fingerprint.acct_batch', pans), 403);
+      await refused(vault.hmacBatch('fingerprint.acct_batch', []), 400);
+      await refused(vault.hmacBatch('fingerprint.acct_batch', Array.from({ length: 1001 }, () => pans[0]!)), 400);
+    });
+
     test('signing: every service signs checkpoints; anyone verifies against the published public key', async () => {
       const data = randomBytes(64);
       const signed = await api.sign('audit-checkpoint', data);

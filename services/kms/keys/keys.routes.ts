@@ -2,7 +2,7 @@
 // of the policy; the service then checks the exact key and operation (lib/contracts/kms.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
-  ADMIN_CALLERS, DataBody, KEY_FAMILIES, KeyIdParams, KeyVersionParams, MinVersionBody, StateBody, WrappedBody,
+  ADMIN_CALLERS, DataBatchBody, DataBody, KEY_FAMILIES, KeyIdParams, KeyVersionParams, MinVersionBody, StateBody, WrappedBody,
   type KeyOperation,
 } from '#lib/contracts/index.ts';
 import type { Static } from 'typebox';
@@ -35,6 +35,8 @@ export async function keyRoutes(app: FastifyInstance, opts: { keys: KeyService }
     async (request) => keys.rewrap(contextOf(request), request.body.wrapped));
   app.post<KeyId & { Body: Static<typeof DataBody> }>('/v1/keys/:keyId/hmac', { schema: { params: KeyIdParams, body: DataBody }, config: { allowedCallers: callersOf('hmac') } },
     async (request) => keys.hmac(contextOf(request), request.params.keyId, Buffer.from(request.body.data, 'base64')));
+  app.post<KeyId & { Body: Static<typeof DataBatchBody> }>('/v1/keys/:keyId/hmac-batch', { schema: { params: KeyIdParams, body: DataBatchBody }, config: { allowedCallers: callersOf('hmac') } },
+    async (request) => keys.hmacBatch(contextOf(request), request.params.keyId, request.body.data.map((item) => Buffer.from(item, 'base64'))));
   app.post<KeyId & { Body: Static<typeof DataBody> }>('/v1/keys/:keyId/sign', { schema: { params: KeyIdParams, body: DataBody }, config: { allowedCallers: callersOf('sign') } },
     async (request) => keys.sign(contextOf(request), request.params.keyId, Buffer.from(request.body.data, 'base64')));
   app.get<KeyId>('/v1/keys/:keyId/public-keys', { schema: { params: KeyIdParams }, config: { allowedCallers: callersOf('public-keys') } },

@@ -4,7 +4,7 @@ import { createHmac, randomBytes, sign as edSign } from 'node:crypto';
 import type { Audit } from '#lib/audit/index.ts';
 import { ADMIN_CALLERS, familyOf, formatWrapped, mayUseKey, parseWrapped, type KeyOperation } from '#lib/contracts/index.ts';
 import type {
-  DataKeyResponse, DecryptResponse, MacResponse, PublicKeysResponse, RewrapResponse, SignResponse,
+  DataKeyResponse, DecryptResponse, MacBatchResponse, MacResponse, PublicKeysResponse, RewrapResponse, SignResponse,
 } from '#lib/contracts/index.ts';
 import { httpError, isHttpError } from '#lib/http/index.ts';
 import { BackendError, type KeyBackend } from '../backends/key-backend.ts';
@@ -159,6 +159,17 @@ export function createKeyService(deps: { registry: KeyRegistry; backend: KeyBack
       const version = primaryRow(snapshot).version;
       const mac = createHmac('sha256', await secretOf(snapshot, version)).update(data).digest('base64');
       return { result: { key_id: keyId, version, mac }, metadata: { version } };
+    }),
+
+    /** Many MACs under one version in one call, audited as one entry with the count (never the data). */
+    hmacBatch: (ctx: CallContext, keyId: string, data: readonly Buffer[]) => audited<MacBatchResponse>(ctx, KMS_AUDIT_ACTIONS.hmac, keyId, async () => {
+      authorize(ctx, 'hmac', keyId);
+      assertUnsealed();
+      const snapshot = await primaryOf(ctx, keyId);
+      const version = primaryRow(snapshot).version;
+      const secret = await secretOf(snapshot, version);
+      const macs = data.map((item) => createHmac('sha256', secret).update(item).digest('base64'));
+      return { result: { key_id: keyId, version, macs }, metadata: { version, count: data.length } };
     }),
 
     sign: (ctx: CallContext, keyId: string, data: Buffer) => audited<SignResponse>(ctx, KMS_AUDIT_ACTIONS.sign, keyId, async () => {

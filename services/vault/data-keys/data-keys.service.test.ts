@@ -61,6 +61,23 @@ describe('vault data keys', () => {
     assert.ok(stored.every((row) => row.key_id === 'card-data' && row.kek_version === 1 && row.wrapped.startsWith('kms1:card-data:1:')));
   });
 
+  test('a batch reserves its uses in one count; a DEK without room for a whole batch is retired for every instance', async () => {
+    const { counted, service, rows } = await bed();
+    const keys = service({ maxUses: 100 });
+    const first = await keys.forEncryption(undefined, 60);
+    const second = await keys.forEncryption(undefined, 60);
+    assert.notEqual(first.id, second.id, '60 more do not fit in the first DEK');
+    const third = await keys.forEncryption(undefined, 40);
+    assert.equal(third.id, second.id);
+    const stored = await rows();
+    assert.deepEqual(stored.map((row) => [row.records, row.retired_at !== null]), [[60, true], [100, true]]);
+    assert.equal(counted.calls.dataKey, 2);
+    // Another instance does not adopt the retired first DEK.
+    const other = service({ maxUses: 100 });
+    assert.notEqual((await other.forEncryption(undefined, 1)).id, first.id);
+    await assert.rejects(keys.forEncryption(undefined, 101), RangeError);
+  });
+
   test('1 000 records, 50 at a time, at 500 per DEK: two KMS data-key calls, no DEK past its bound', async (t) => {
     const { counted, service, rows } = await bed();
     const keys = service({ maxUses: 500 });

@@ -158,13 +158,17 @@ export function createDataKeyService(options: DataKeyServiceOptions) {
     throw new DataKeyError('no_data_key', 'no data key could be made current');
   }
 
-  async function forEncryption(tx?: Transaction<VaultDatabase>): Promise<DataKey> {
+  async function forEncryption(tx?: Transaction<VaultDatabase>, uses = 1): Promise<DataKey> {
+    if (!Number.isInteger(uses) || uses < 1 || uses > maxUses) throw new RangeError(`data keys: uses must be 1–${maxUses}`);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const dek = await currentCopy();
       const at = now();
       let count: number | undefined;
       try {
-        count = await store.countUse(tx ?? db, dek.id, { maxUses, createdAfter: new Date(at - maxAgeMs), now: new Date(at) });
+        count = await store.countUse(tx ?? db, dek.id, { maxUses, createdAfter: new Date(at - maxAgeMs), now: new Date(at) }, uses);
+        // Used up, too little room left for this batch, past its age, or retired (perhaps by another
+        // instance): retired for every instance, so none adopts it again.
+        if (count === undefined) await store.retire(dek.id, new Date(at));
       } catch (error) {
         dek.key.fill(0);
         throw error;
@@ -173,7 +177,6 @@ export function createDataKeyService(options: DataKeyServiceOptions) {
         if (count >= maxUses) demote(dek.id);
         return dek;
       }
-      // Used up, past its age, or retired (perhaps by another instance): never again for new records.
       dek.key.fill(0);
       demote(dek.id);
     }
@@ -215,7 +218,7 @@ export function createDataKeyService(options: DataKeyServiceOptions) {
 
   return {
     /**
-     * The DEK for one new record, counted against its bounds (in `tx` when given: the count then
+     * The DEK for `uses` new records (default one), counted against its bounds (in `tx` when given: the count then
      * commits or rolls back with the record, but the DEK row stays locked until `tx` ends, which
      * serialises concurrent encryptions; without `tx` the count is its own statement and may
      * over-count a rolled-back record, which only retires the DEK a little early).

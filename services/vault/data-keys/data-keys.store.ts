@@ -30,21 +30,25 @@ export function createDataKeyStore(db: Kysely<VaultDatabase>) {
         .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
     },
     /**
-     * Counts one record against the DEK, in one statement, if the DEK is still within its bounds; the
-     * last allowed record retires it. Returns the new count, or undefined when the DEK may not be used.
-     * PostgreSQL holds the count, so every instance sharing the DEK shares the bound.
+     * Counts `uses` records against the DEK, in one statement, if it still has room for all of them
+     * and is within its age; reaching the bound retires it. Returns the new count, or undefined when
+     * the DEK may not take them. PostgreSQL holds the count, so every instance shares the bound.
      */
-    async countUse(tx: Db, id: string, bounds: UseBounds): Promise<number | undefined> {
+    async countUse(tx: Db, id: string, bounds: UseBounds, uses = 1): Promise<number | undefined> {
       const row = await tx.updateTable('vault_data_keys')
         .set({
-          records: sql<number>`records + 1`,
-          retired_at: sql<Date | null>`CASE WHEN records + 1 >= ${bounds.maxUses} THEN ${bounds.now}::timestamptz ELSE retired_at END`,
+          records: sql<number>`records + ${uses}::int`,
+          retired_at: sql<Date | null>`CASE WHEN records + ${uses}::int >= ${bounds.maxUses}::int THEN ${bounds.now}::timestamptz ELSE retired_at END`,
         })
         .where('id', '=', id).where('retired_at', 'is', null)
-        .where('records', '<', bounds.maxUses).where('created_at', '>', bounds.createdAfter)
+        .where(sql<boolean>`records + ${uses}::int <= ${bounds.maxUses}::int`).where('created_at', '>', bounds.createdAfter)
         .returning('records')
         .executeTakeFirst();
       return row?.records;
+    },
+    /** No new records under this DEK, from any instance (it could not take a batch, or is past its age). */
+    async retire(id: string, at: Date) {
+      await db.updateTable('vault_data_keys').set({ retired_at: at }).where('id', '=', id).where('retired_at', 'is', null).execute();
     },
     /**
      * Retires the open DEKs of `keyId` created at or before `createdBefore` (past their maximum age).
