@@ -74,7 +74,7 @@ type Target =
 
 export const isTestFile = (path: string) => /\.test\.[cm]?[jt]s$/.test(path);
 /** Test code: test files and test harnesses (`testing.ts`), never loaded by a running service. */
-export const isTestCode = (path: string) => isTestFile(path) || /(^|\/)testing\.[cm]?[jt]s$/.test(path);
+export const isTestCode = (path: string) => isTestFile(path) || /(^|\/)([a-z0-9-]+\.)?testing\.[cm]?[jt]s$/.test(path);
 
 function lineAt(text: string, pos: number): number {
   let line = 1;

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   invalid_charge: 400,
   invalid_amount: 400,
   used_token: 400,
+  invalid_card_token: 400,
   missing_card: 400,
   failed_capture: 400,
   failed_refund: 400,

@@ -13,7 +13,12 @@ import { createTestDatabase, freePort, type TestDatabase } from '#lib/db/testing
 import { createTestCa, issueMaterial, staticIdentity } from '#lib/http/testing.ts';
 import { createKmsClient, type KmsClient } from '#lib/kms-client/index.ts';
 import type { Identity } from '#lib/tls/index.ts';
+import { hashApiKey, newApiKey, newId } from '#lib/contracts/index.ts';
+import { createMtlsClient, type MtlsClient } from '#lib/http/index.ts';
+import { createTestLogger } from '#lib/http/testing.ts';
+import { Agent, request } from 'undici';
 import type { VaultDatabase } from './db.ts';
+import { buildVault, type Vault } from './server.ts';
 
 const KMS_MAIN = new URL('../kms/main.ts', import.meta.url);
 const KMS_MIGRATIONS = new URL('../kms/migrations/', import.meta.url);
@@ -155,6 +160,78 @@ export function countingKms(client: KmsClient) {
     rewrap: async (wrapped: string) => {
       calls.rewrap++;
       return client.rewrap(wrapped);
+    },
+  };
+}
+
+export type VaultTestbed = {
+  vault: Vault;
+  kms: KmsProcess;
+  database: TestDatabase<VaultDatabase>;
+  /** https://127.0.0.1:<port> of the public tokenization listener (trust `caPem`). */
+  publicUrl: string;
+  internalUrl: string;
+  caPem: string;
+  /** An mTLS client for the internal listener as `service` (default `api`). */
+  internal(service?: string): Promise<MtlsClient>;
+  /** A merchant with a test-mode (or live) public key the vault knows, pushed as the api does. */
+  merchant(options?: { livemode?: boolean }): Promise<{ accountId: string; publicKey: string; keyId: string }>;
+  /** POST /tokens with a public key, over real TLS. */
+  tokenize(publicKey: string, card: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }>;
+  logs(): string;
+  close(): Promise<void>;
+};
+
+export async function startVaultTestbed(options: { kms?: KmsProcess; publicHost?: string; publicPort?: number } = {}): Promise<VaultTestbed> {
+  const kms = options.kms ?? await startKmsProcess();
+  const database = await createVaultTestDatabase();
+  const log = createTestLogger('vault');
+  const identity = await kms.identity('vault');
+  const config = {
+    databaseUrl: database.runtimeUrl,
+    public: { host: options.publicHost ?? '127.0.0.1', port: options.publicPort ?? await freePort() },
+    internal: { host: '127.0.0.1', port: await freePort() },
+    peers: { kms: kms.baseUrl },
+  };
+  const vault = await buildVault({ config, logger: log.logger, identities: { internal: identity, public: identity, stop() {} } });
+  await vault.listen();
+  const publicUrl = `https://${config.public.host}:${config.public.port}`;
+  const internalUrl = `https://127.0.0.1:${config.internal.port}`;
+  const caPem = identity.current().caPem;
+  const clients: MtlsClient[] = [];
+  const internal = async (service = 'api') => {
+    const client = createMtlsClient({ identity: await kms.identity(service), baseUrl: internalUrl, expectedServer: 'vault' });
+    clients.push(client);
+    return client;
+  };
+  const api = await internal('api');
+  const agent = new Agent({ connect: { ca: caPem }, keepAliveTimeout: 10_000 });
+  return {
+    vault, kms, database, publicUrl, internalUrl, caPem, internal,
+    async merchant({ livemode = false } = {}) {
+      const accountId = newId('account');
+      const publicKey = newApiKey('public', livemode);
+      const keyId = newId('key', livemode);
+      const answer = await api.request('PUT', `/internal/v1/accounts/${accountId}/public-keys`, { keys: [{ key_id: keyId, key_hash: hashApiKey(publicKey), livemode }] });
+      if (answer.status !== 200) throw new Error(`pushing a public key failed: ${answer.status}`);
+      return { accountId, publicKey, keyId };
+    },
+    async tokenize(publicKey, card) {
+      const response = await request(`${publicUrl}/tokens`, {
+        method: 'POST', dispatcher: agent,
+        headers: { authorization: `Basic ${Buffer.from(`${publicKey}:`).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ card }),
+      });
+      return { status: response.statusCode, body: await response.body.json() as Record<string, unknown> };
+    },
+    logs: () => log.text(),
+    async close() {
+      await agent.close();
+      for (const client of clients) await client.close();
+      await vault.close();
+      await database.close();
+      if (!options.kms) await kms.close();
+      log.cleanup();
     },
   };
 }

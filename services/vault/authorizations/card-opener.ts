@@ -1,0 +1,26 @@
+// Opens a card's sealed PAN and security code for the one moment an authorization needs them. The DEK
+// comes from the registry (memory or the KMS); any tampering (ciphertext, nonce, tag, AAD, wrapped DEK)
+// makes decryptField throw, loudly, and nothing is released. Callers zeroise what they get.
+import { decryptField } from '../cards/pan-cipher.ts';
+import type { SealedCard, SealedCode } from '../cards/cards.store.ts';
+import type { DataKeyRegistry } from '../data-keys/data-key-registry.ts';
+
+export async function openPan(dataKeys: DataKeyRegistry, card: SealedCard): Promise<Buffer> {
+  const key = await dataKeys.forDecryption(card.account_id, card.dek_id);
+  try {
+    return decryptField(key, { nonce: card.pan_nonce, ciphertext: card.pan_ciphertext },
+      { recordId: card.id, merchantId: card.account_id, dekId: card.dek_id, purpose: 'pan' });
+  } finally {
+    key.fill(0);
+  }
+}
+
+export async function openSecurityCode(dataKeys: DataKeyRegistry, card: SealedCard, code: SealedCode): Promise<Buffer> {
+  const key = await dataKeys.forDecryption(card.account_id, code.dek_id);
+  try {
+    return decryptField(key, { nonce: code.nonce, ciphertext: code.ciphertext },
+      { recordId: card.id, merchantId: card.account_id, dekId: code.dek_id, purpose: 'cvv' });
+  } finally {
+    key.fill(0);
+  }
+}

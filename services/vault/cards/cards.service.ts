@@ -1,0 +1,76 @@
+// Internal card operations for the api (over mTLS): attach a token's card to a customer, read card
+// metadata, delete cards (one, or all of a customer's for an erasure request). Never a PAN out.
+// Every change is audited with the calling identity and the merchant.
+import type { Audit, AuditRecord } from '#lib/audit/index.ts';
+import type { Kysely } from '#lib/db/index.ts';
+import { httpError } from '#lib/http/index.ts';
+import type { VaultDatabase } from '../db.ts';
+import type { TokenStore } from '../tokens/tokens.store.ts';
+import { cardView } from './card-view.ts';
+import type { CardStore } from './cards.store.ts';
+
+export const CARD_AUDIT = { attach: 'vault.card.attach', delete: 'vault.card.delete', erase: 'vault.card.erase_customer' } as const;
+
+export type InternalContext = { caller: string; requestId?: string; accountId: string; livemode: boolean };
+
+export function tokenRefusal(reason: 'used' | 'expired' | 'missing') {
+  return reason === 'used'
+    ? httpError(400, 'used_token', 'token was already used')
+    : httpError(400, 'invalid_card_token', reason === 'expired' ? 'token has expired' : 'invalid card token');
+}
+
+export function createCardService(deps: { db: Kysely<VaultDatabase>; cards: CardStore; tokens: TokenStore; audit: Pick<Audit, 'record'>; now?: () => number }) {
+  const { db, cards, tokens, audit } = deps;
+  const now = deps.now ?? Date.now;
+  const entry = (ctx: InternalContext, action: string, targets: AuditRecord['targets'], metadata: Record<string, unknown> = {}): AuditRecord => ({
+    actor: { type: 'service', id: ctx.caller }, action, tenant: ctx.accountId, targets,
+    outcome: { result: 'success' }, origin: { certIdentity: ctx.caller }, requestId: ctx.requestId, metadata,
+  });
+
+  return {
+    /** Uses the token: its card becomes the customer's (same card id, as Omise does). */
+    async attach(ctx: InternalContext, tokenId: string, customerId: string) {
+      return db.transaction().execute(async (tx) => {
+        const token = await tokens.use(tx, ctx.accountId, tokenId, new Date(now()));
+        if (typeof token === 'string') throw tokenRefusal(token);
+        if (token.livemode !== ctx.livemode) throw tokenRefusal('missing');
+        await cards.attach(tx, token.card_id, customerId);
+        const card = await cards.find(ctx.accountId, token.card_id, tx);
+        if (!card || card.deleted_at !== null) throw tokenRefusal('missing');
+        await audit.record(tx, entry(ctx, CARD_AUDIT.attach, [{ type: 'card', id: card.id }, { type: 'token', id: tokenId }, { type: 'customer', id: customerId }]));
+        return cardView(card);
+      });
+    },
+    async get(ctx: InternalContext, cardId: string) {
+      const card = await cards.find(ctx.accountId, cardId);
+      if (!card || card.livemode !== ctx.livemode) throw httpError(404, 'not_found', 'card was not found');
+      return cardView(card);
+    },
+    async listByCustomer(ctx: InternalContext, customerId: string) {
+      return (await cards.listByCustomer(ctx.accountId, customerId)).filter((card) => card.livemode === ctx.livemode).map(cardView);
+    },
+    /** Deletes one card: sealed PAN and security code destroyed in the same transaction as the audit entry. */
+    async delete(ctx: InternalContext, cardId: string) {
+      return db.transaction().execute(async (tx) => {
+        const card = await cards.find(ctx.accountId, cardId, tx);
+        if (!card || card.livemode !== ctx.livemode || card.deleted_at !== null) throw httpError(404, 'not_found', 'card was not found');
+        await cards.shred(tx, ctx.accountId, [cardId], new Date(now()));
+        await audit.record(tx, entry(ctx, CARD_AUDIT.delete, [{ type: 'card', id: cardId }], { customer: card.customer_id }));
+        const deleted = await cards.find(ctx.accountId, cardId, tx);
+        return cardView(deleted!);
+      });
+    },
+    /** Erasure request: every card of the customer deleted, in one transaction, audited. */
+    async eraseCustomer(ctx: InternalContext, customerId: string) {
+      return db.transaction().execute(async (tx) => {
+        const held = await tx.selectFrom('vault_cards').select('id')
+          .where('account_id', '=', ctx.accountId).where('customer_id', '=', customerId).where('deleted_at', 'is', null).execute();
+        const deleted = await cards.shred(tx, ctx.accountId, held.map((row) => row.id), new Date(now()));
+        await audit.record(tx, entry(ctx, CARD_AUDIT.erase, [{ type: 'customer', id: customerId }, ...deleted.slice(0, 19).map((id) => ({ type: 'card', id }))], { cards: deleted.length }));
+        return { customer: customerId, deleted_cards: deleted.length };
+      });
+    },
+  };
+}
+
+export type CardService = ReturnType<typeof createCardService>;

@@ -1,0 +1,26 @@
+// Public tokens API on the vault host (public key): POST /tokens, GET /tokens/:id.
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { httpError } from '#lib/http/index.ts';
+import { merchantOf } from '../merchants/merchant.ts';
+import { CreateTokenBody, TokenParams, type CreateTokenBodyType } from './tokens.schemas.ts';
+import type { TokenService } from './tokens.service.ts';
+import { tokenView } from './token-view.ts';
+
+export async function tokenRoutes(app: FastifyInstance, opts: { tokens: TokenService }) {
+  const { tokens } = opts;
+  const originOf = (host: string) => `https://${host}`;
+
+  app.post<{ Body: CreateTokenBodyType }>('/tokens', { schema: { body: CreateTokenBody } }, async (request) => {
+    const merchant = merchantOf(request);
+    const { email: _email, ...card } = request.body.card;
+    const made = await tokens.create(merchant, card, { ip: request.ip, requestId: request.id });
+    return tokenView(made.token, made.card, originOf(request.host));
+  });
+
+  app.get<{ Params: Static<typeof TokenParams> }>('/tokens/:id', { schema: { params: TokenParams } }, async (request) => {
+    const found = await tokens.find(merchantOf(request), request.params.id);
+    if (!found) throw httpError(404, 'not_found', 'token was not found');
+    return tokenView(found.token, found.card, originOf(request.host));
+  });
+}
