@@ -3,6 +3,7 @@
 // migrations. The vault may not import KMS code (CDE boundary), so the KMS runs as it does in
 // production: its own process (services/kms/main.ts), reached only over mTLS.
 import { fork, type ChildProcess } from 'node:child_process';
+import https from 'node:https';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,5 +234,26 @@ export async function startVaultTestbed(options: { kms?: KmsProcess; publicHost?
       if (!options.kms) await kms.close();
       log.cleanup();
     },
+  };
+}
+
+/**
+ * The official `omise` client cannot set a port (it always dials 443). Tests point it at host
+ * `localhost` and route Node's global HTTPS agent to the vault's real port, over real TLS, trusting the
+ * test CA. Returns a restore function.
+ */
+export function routeOmiseClientTo(routes: Record<string, number>, caPem: string): () => void {
+  const original = https.globalAgent;
+  class RoutingAgent extends https.Agent {
+    override createConnection(options: Parameters<https.Agent['createConnection']>[0], callback?: Parameters<https.Agent['createConnection']>[1]) {
+      const host = String(options?.host ?? '');
+      const port = Object.hasOwn(routes, host) ? routes[host] : options?.port;
+      return super.createConnection({ ...options, port, ca: caPem }, callback);
+    }
+  }
+  https.globalAgent = new RoutingAgent({ keepAlive: true, ca: caPem });
+  return () => {
+    https.globalAgent.destroy();
+    https.globalAgent = original;
   };
 }

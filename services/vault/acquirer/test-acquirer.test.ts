@@ -337,11 +337,17 @@ test('no result or error carries the card number', async () => {
 
 test('the memory is bounded: the oldest authorizations are forgotten', async () => {
   const acquirer = createTestAcquirer({ maxAuthorizations: 3 });
+  const oldest = await approved(acquirer, { capture: true, amount: 100 });
+  const oldRefund = { acquirerReference: oldest.acquirerReference, amount: 10, reference: 'rfnd_old' };
+  assert.equal((await acquirer.refund(oldRefund)).outcome, 'approved');
   const results = [];
   for (let i = 0; i < 5; i++) results.push(await approved(acquirer, { capture: false }));
   assert.equal(acquirer.size(), 3);
   const forgotten = await acquirer.capture({ acquirerReference: results[0]?.acquirerReference ?? '', amount: 1 });
   assert.equal(forgotten.outcome === 'declined' && forgotten.failureCode, 'unknown_authorization');
   assert.equal((await acquirer.capture({ acquirerReference: results[4]?.acquirerReference ?? '', amount: 1 })).outcome, 'approved');
+  // Its refunds are forgotten with it: no stale replay.
+  const stale = await acquirer.refund(oldRefund);
+  assert.equal(stale.outcome === 'declined' && stale.failureCode, 'unknown_authorization');
   assert.throws(() => createTestAcquirer({ maxAuthorizations: 0 }), TypeError);
 });

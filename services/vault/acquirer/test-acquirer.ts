@@ -101,8 +101,10 @@ export function createTestAcquirer(options: TestAcquirerOptions = {}) {
     return result;
   }
 
+  // The issuer's decision for the card's outcome; records the authorization's new status.
   function issuerAnswer(outcome: TestCardOutcome, authorization: Authorization): AuthenticationResult {
     const { acquirerReference } = authorization;
+    authorization.status = 'declined';
     if (outcome === '3ds_enrollment_failed' || outcome === '3ds_validation_failed') return declined('payment_rejected', acquirerReference);
     if (outcome !== 'approved') return declined(outcome, acquirerReference);
     authorization.status = authorization.capture ? 'captured' : 'authorized';
@@ -119,27 +121,25 @@ export function createTestAcquirer(options: TestAcquirerOptions = {}) {
       return { ...known.authorizeResult };
     }
     const outcome = cardOutcome(request.pan);
+    const acquirerReference = newReference('auth');
+    // 3-D Secure first when asked for; the vault serves the test authentication page (omise-compat.md 10.4).
     const authorization: Authorization = {
-      acquirerReference: newReference('auth'),
+      acquirerReference,
       reference: request.reference,
       amount: request.amount,
       currency: request.currency,
       capture: request.capture,
       threeDSecure,
-      status: 'declined',
-      pendingOutcome: null,
-      authorizeResult: { outcome: 'authentication_required', acquirerReference: '', authenticationUri: null },
+      status: 'awaiting_authentication',
+      pendingOutcome: outcome,
+      authorizeResult: { outcome: 'authentication_required', acquirerReference, authenticationUri: null },
       authenticationResult: null,
       capturedAmount: 0,
       refundedAmount: 0,
       refundReferences: [],
     };
-    if (threeDSecure && outcome !== '3ds_enrollment_failed') {
-      authorization.status = 'awaiting_authentication';
-      authorization.pendingOutcome = outcome;
-      // The vault serves the test authentication page itself (docs/omise-compat.md 10.4).
-      authorization.authorizeResult = { outcome: 'authentication_required', acquirerReference: authorization.acquirerReference, authenticationUri: null };
-    } else {
+    if (!threeDSecure || outcome === '3ds_enrollment_failed') {
+      authorization.pendingOutcome = null;
       authorization.authorizeResult = issuerAnswer(outcome, authorization);
     }
     remember(authorization);
@@ -154,7 +154,6 @@ export function createTestAcquirer(options: TestAcquirerOptions = {}) {
       throw new AcquirerRequestError('not_awaiting_authentication');
     }
     const outcome = request.authenticated ? authorization.pendingOutcome : '3ds_validation_failed';
-    authorization.status = 'declined';
     authorization.pendingOutcome = null;
     authorization.authenticationResult = issuerAnswer(outcome, authorization);
     return { ...authorization.authenticationResult };

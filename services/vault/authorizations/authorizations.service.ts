@@ -147,7 +147,8 @@ export function createAuthorizationService(deps: {
         });
         if (result.outcome === 'declined' && !result.securityCodeCheck) await cards.setSecurityCodeCheck(tx, card.id, false);
         if (tokenId) await tokens.setChargeStatus(tx, tokenId, chargeStatusOf(row));
-        if (result.outcome !== 'authentication_required') await minimize(tx, ctx, card, at);
+        // Every outcome is an answer: 3-D Secure completion goes by the acquirer's reference, without card data.
+        await minimize(tx, ctx, card, at);
         await audit.record(tx, entry(ctx, AUTHORIZATION_AUDIT.create, row, {
           outcome: result.outcome, amount: row.amount, currency: row.currency, capture: input.capture, token: tokenId,
           failure_code: row.failure_code,

@@ -64,7 +64,7 @@ export function createTokenService(deps: {
                 id: cardId, account_id: accountId, livemode: merchant.livemode, customer_id: null,
                 brand: card.brand, last_digits: card.last_digits, name: card.name ?? '',
                 expiration_month: card.expiration_month, expiration_year: card.expiration_year,
-                country: card.country ?? '', city: card.city, state: card.state, street1: card.street1, street2: card.street2,
+                country: (card.country ?? '').toLowerCase(), city: card.city, state: card.state, street1: card.street1, street2: card.street2,
                 postal_code: card.postal_code, phone_number: card.phone_number,
                 fingerprint: prints[i]!, security_code_check: true, created_at: createdAt, deleted_at: null,
               };
@@ -113,7 +113,7 @@ export function createTokenService(deps: {
     async create(merchant: Merchant, input: CardInput, ctx: RequestContext): Promise<Tokenized> {
       const checked = validateCard(input, new Date(now()));
       if (!checked.ok) throw httpError(400, 'invalid_card', checked.message);
-      if (checked.card.name === null) throw httpError(400, 'invalid_card', 'name cannot be blank');
+      if (!checked.card.name?.trim()) throw httpError(400, 'invalid_card', 'name cannot be blank');
       return queue.submit({ merchant, card: checked.card, ctx });
     },
     async find(merchant: Merchant, tokenId: string): Promise<Tokenized | undefined> {

@@ -94,7 +94,7 @@
   function readCard(nameOverride) {
     const number = digitsOf(fields.number.value);
     if (number.length < 12 || number.length > 19) return invalid(fields.number, 'card number is incomplete');
-    if (false) return invalid(fields.number, 'card number is invalid');
+    if (!luhnValid(number)) return invalid(fields.number, 'card number is invalid');
     const expiry = /^(\d{2}) \/ (\d{2})$/.exec(fields.expiry.value);
     if (!expiry) return invalid(fields.expiry, 'expiry date is incomplete');
     const month = Number(expiry[1]);
