@@ -258,7 +258,9 @@ function report(a: Awaited<ReturnType<typeof bareHttpsCeiling>>, b: Awaited<Retu
   for (const [label, result] of [['tokenize', v.result], ['tokenize warm-up', v.warm], ['bare HTTPS', a.result]] as const) {
     for (const [problem, count] of result.problems) console.log(`  ERROR ${label}: ${count} × ${problem}`);
   }
-  return durable && v.result.errors === 0 && v.warm.errors === 0 && a.result.errors === 0;
+  const vaultDurable = v.settings.fsync === 'on' && v.settings.synchronousCommit === 'on';
+  if (!vaultDurable) console.log('  ERROR the vault database is not durable (fsync and synchronous_commit must be on)');
+  return durable && vaultDurable && v.result.errors === 0 && v.warm.errors === 0 && a.result.errors === 0;
 }
 
 let cluster: Awaited<ReturnType<typeof startTestCluster>> | undefined;

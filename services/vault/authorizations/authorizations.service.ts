@@ -5,8 +5,7 @@
 //  - a token is used in the same transaction as the authorization, so it is used exactly once;
 //  - the security code is destroyed once the acquirer answers (approved or declined) and kept when it
 //    never answered (AcquirerTransportError: the transaction rolls back, the token stays unused, the
-//    charge can be retried);
-//  - a token's card no customer holds is shredded once the answer is final (minimization).
+//    charge can be retried).
 import type { Audit, AuditRecord } from '#lib/audit/index.ts';
 import { newId } from '#lib/contracts/index.ts';
 import type { Kysely, Transaction } from '#lib/db/index.ts';
@@ -120,10 +119,12 @@ export function createAuthorizationService(deps: {
     }
   }
 
-  /** After a final answer: no security code, and no PAN for a card only a (now used) token held. */
-  async function minimize(tx: Transaction<VaultDatabase>, ctx: InternalContext, card: CardMetadata, at: Date) {
+  /**
+   * After an answer the security code is destroyed. (A card only a used token holds is removed with the
+   * token when it expires: the retention job.)
+   */
+  async function minimize(tx: Transaction<VaultDatabase>, card: CardMetadata) {
     await cards.destroySecurityCode(tx, card.id);
-    if (card.customer_id === null) await cards.shred(tx, ctx.accountId, [card.id], at);
   }
 
   return {
@@ -148,7 +149,7 @@ export function createAuthorizationService(deps: {
         if (result.outcome === 'declined' && !result.securityCodeCheck) await cards.setSecurityCodeCheck(tx, card.id, false);
         if (tokenId) await tokens.setChargeStatus(tx, tokenId, chargeStatusOf(row));
         // Every outcome is an answer: 3-D Secure completion goes by the acquirer's reference, without card data.
-        await minimize(tx, ctx, card, at);
+        await minimize(tx, card);
         await audit.record(tx, entry(ctx, AUTHORIZATION_AUDIT.create, row, {
           outcome: result.outcome, amount: row.amount, currency: row.currency, capture: input.capture, token: tokenId,
           failure_code: row.failure_code,
@@ -169,7 +170,7 @@ export function createAuthorizationService(deps: {
       if (row.status !== 'authentication_required') throw httpError(400, 'invalid_charge', 'this charge is not waiting for 3-D Secure');
       const result = await acquirerFor(ctx.livemode).completeAuthentication({ acquirerReference: row.acquirer_reference!, authenticated });
       const card = await cards.find(ctx.accountId, row.card_id, tx);
-      if (card) await minimize(tx, ctx, card, new Date(now()));
+      if (card) await minimize(tx, card);
       if (result.outcome === 'declined' && !result.securityCodeCheck) await cards.setSecurityCodeCheck(tx, row.card_id, false);
       return {
         change: result.outcome === 'approved'

@@ -23,7 +23,7 @@ export function createRetentionJob(deps: { db: Kysely<VaultDatabase>; audit: Pic
     return db.transaction().execute(async (tx) => {
       const codes = await tx.deleteFrom('vault_security_codes')
         .where('card_id', 'in', (qb) => qb.selectFrom('vault_security_codes').select('card_id')
-          .where('expires_at', '<=', cutoff).limit(batchSize).forUpdate().skipLocked())
+          .where('expires_at', '<=', cutoff).limit(batchSize))
         .executeTakeFirst();
       const tokens = await tx.deleteFrom('vault_tokens')
         .where('id', 'in', (qb) => qb.selectFrom('vault_tokens').select('id')
