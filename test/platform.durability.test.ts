@@ -36,6 +36,22 @@ test('every public listener answers /healthz over HTTPS and demo.json holds the 
   assert.match(demo.secretKey, /^skey_test_/);
 });
 
+test('the demo public key tokenizes a card on the vault host (the api pushed its hash to the vault over mTLS)', async () => {
+  const demo = JSON.parse(await readFile(join(platform.dataDir, 'demo.json'), 'utf8'));
+  const card = { name: 'Demo Payer', number: '4242424242424242', expiration_month: 12, expiration_year: 2040, security_code: '123' };
+  let answer: Awaited<ReturnType<typeof httpsJson>> | undefined;
+  await waitFor('the vault to know the demo public key', async () => {
+    answer = await httpsJson(platform, platform.ports.vault, '/tokens', { method: 'POST', auth: demo.publicKey, body: { card } });
+    return answer.status === 200;
+  }, 30_000);
+  assert.match(String(answer!.body.id), /^tokn_test_/);
+  assert.equal(answer!.body.card.last_digits, '4242');
+  const refused = await httpsJson(platform, platform.ports.vault, '/tokens', { method: 'POST', auth: demo.secretKey, body: { card } });
+  assert.equal(refused.status, 401, 'a secret key is refused on the vault host');
+  const hosted = await httpsJson(platform, platform.ports.vault, '/hosted/v1/strongroom.js');
+  assert.equal(hosted.status, 200, 'the hosted card fields library is served');
+});
+
 test('a write acknowledged before kill -9 of the api process survives, and the supervisor restarts the api', async () => {
   const created = await httpsJson(platform, platform.ports.api, '/customers', { method: 'POST', auth: secretKey, body: { email: 'before-kill@example.com' } });
   assert.equal(created.status, 200, JSON.stringify(created.body));

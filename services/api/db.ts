@@ -10,6 +10,7 @@ export type ApiDatabase = {
     public_value: string | null; secret_hash: string | null; hint: string; ip_allowlist: string[] | null;
     created_at: CreatedAt; expires_at: Date | null; last_used_at: Date | null; last_used_ip: string | null;
   };
+  vault_key_sync: { account_id: string; fingerprint: string; synced_at: Date };
   customers: {
     id: string; account_id: string; livemode: boolean; email: string | null; description: string | null;
     metadata: ColumnType<Record<string, unknown>, string | undefined, string>; default_card: string | null;

@@ -13,13 +13,19 @@ import { accountRoutes } from './accounts/accounts.routes.ts';
 import { createCustomerStore } from './customers/customers.store.ts';
 import { createCustomerService } from './customers/customers.service.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
+import { createVaultClient } from './vault/vault-client.ts';
+import { createPublicKeySyncJob } from './vault/public-key-sync.job.ts';
 
 export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl' | 'public' | 'internal' | 'peers'>; logger: Logger; identities: ServiceIdentities }) {
   const { config, logger, identities } = deps;
   const db: Kysely<ApiDatabase> = openDatabase<ApiDatabase>(config.databaseUrl, { applicationName: 'api' });
   const audit = createAudit({ db, service: 'api' });
   const checkpoints = auditCheckpointsViaKms({ db, service: 'api', identity: identities.internal, kmsUrl: config.peers.kms, logger });
-  const accounts = createAccountService({ db, store: createAccountStore(db), audit });
+  // The vault is the api's only way to card data; without it the api does not start.
+  if (!config.peers.vault) throw new Error('api needs the vault (peers.vault in its config)');
+  const vault = createVaultClient({ identity: identities.internal, baseUrl: config.peers.vault });
+  const keySync = createPublicKeySyncJob({ db, vault, logger });
+  const accounts = createAccountService({ db, store: createAccountStore(db), audit, onKeysChanged: () => keySync.kick() });
   const customers = createCustomerService({ db, store: createCustomerStore(db), audit });
   const ready = async () => (await sql`SELECT 1`.execute(db), true);
 
@@ -37,16 +43,19 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
   registerHealth(internalApp, { ready, allowedCallers: ['*'] });
 
   return {
-    publicApp, internalApp, db, audit, checkpoints, accounts,
+    publicApp, internalApp, db, audit, checkpoints, accounts, vault, keySync,
     async listen() {
       audit.start();
       checkpoints.start();
+      keySync.start();
       if (config.public) await publicApp.listen(config.public);
       if (config.internal) await internalApp.listen(config.internal);
     },
     async close() {
       await publicApp.close();
       await internalApp.close();
+      await keySync.stop();
+      await vault.close();
       await checkpoints.stop();
       await audit.stop();
       await db.destroy();

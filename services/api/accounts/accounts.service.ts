@@ -9,7 +9,7 @@ import { ACCOUNT_AUDIT } from './accounts.audit.ts';
 
 export type Actor = { type: 'user' | 'api_key' | 'service' | 'system'; id: string; display?: string };
 
-export function createAccountService(deps: { db: Kysely<ApiDatabase>; store: AccountStore; audit: Audit }) {
+export function createAccountService(deps: { db: Kysely<ApiDatabase>; store: AccountStore; audit: Audit; onKeysChanged?: () => void }) {
   const { db, store, audit } = deps;
   return {
     /** Creates an account with a test-mode key pair; returns the keys in clear this one time. */
@@ -36,6 +36,8 @@ export function createAccountService(deps: { db: Kysely<ApiDatabase>; store: Acc
           targets: [{ type: 'account', id: accountId }], outcome: { result: 'success' },
         });
       });
+      // The vault learns the new public key from the sync job (services/api/vault/).
+      deps.onKeysChanged?.();
       return { accountId, publicKey, secretKey };
     },
     findAccount: store.findAccount,
