@@ -47,7 +47,7 @@ export async function buildVault(deps: { config: VaultConfig; logger: Logger; id
   const resolver = createPublicKeyResolver(publicKeyStore);
   const publicKeys = createPublicKeyService({ db, store: publicKeyStore, resolver, audit });
   const tokens = createTokenService({ db, store: tokenStore, dataKeys, fingerprints: createFingerprinter(kms), audit });
-  const cards = createCardService({ db, cards: cardStore, tokens: tokenStore, audit });
+  const cards = createCardService({ db, cards: cardStore, tokens: tokenStore, audit, kms, dataKeys });
   const acquirers = createAcquirers();
   const authorizations = createAuthorizationService({ db, store: createAuthorizationStore(db), cards: cardStore, tokens: tokenStore, dataKeys, acquirers, audit });
   const retention = createRetentionJob({ db, audit, logger });

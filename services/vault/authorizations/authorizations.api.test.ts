@@ -198,6 +198,29 @@ describe('vault authorizations (internal API)', () => {
     assert.equal(healed.body.status, 'approved', 'the untouched record still decrypts');
   });
 
+  test('merchant erasure crypto-shreds: the KMS destroys the merchant keys, so even a restored backup of a sealed PAN cannot be decrypted', async () => {
+    const erased = await bed.merchant();
+    const made = await bed.tokenize(erased.publicKey, CARD);
+    const customer = newId('customer', false);
+    const path = `/internal/v1/accounts/${erased.accountId}`;
+    const card = (await api.request('POST', `${path}/customers/${customer}/cards`, { livemode: false, token: made.body.id })).body as Body;
+    const backup = await bed.database.ownerDb.selectFrom('vault_cards').select(['pan_nonce', 'pan_ciphertext', 'dek_id']).where('id', '=', String(card.id)).executeTakeFirstOrThrow();
+    const answer = await api.request('POST', `${path}/erase`, { livemode: false });
+    assert.equal(answer.status, 200);
+    assert.deepEqual((answer.body as Body).keys_destroyed, [`card-data.${erased.accountId}`, `fingerprint.${erased.accountId}`]);
+    assert.equal((await bed.kms.countActions('kms.key.destroy', 'vault')) >= 2, true, 'the KMS audited the destruction');
+    const charge = (fields: Record<string, unknown>) => api.request('POST', `${path}/authorizations`, { livemode: false, charge_id: newId('charge', false), amount: 100, currency: 'THB', capture: true, ...fields });
+    assert.equal((await charge({ card: card.id, customer })).status, 404, 'the card is gone');
+    // "Restore a backup": put the sealed PAN back. Without the destroyed KEK it never decrypts again.
+    await bed.database.ownerDb.updateTable('vault_cards').set({ ...backup, deleted_at: null }).where('id', '=', String(card.id)).execute();
+    bed.vault.dataKeys.drop(erased.accountId);
+    const restored = await charge({ card: card.id, customer });
+    assert.equal(restored.status, 500, 'decryption fails: the key that wrapped its DEK is destroyed');
+    const fresh = await bed.tokenize(erased.publicKey, CARD);
+    assert.equal(fresh.status, 200, 'the merchant can tokenize again, under new keys');
+    assert.notEqual((fresh.body.card as Record<string, unknown>).fingerprint, (made.body.card as Record<string, unknown>).fingerprint, 'a new fingerprint key: old fingerprints mean nothing now');
+  });
+
   test('retention: expired tokens go with their security codes and unattached cards; attached cards stay', async () => {
     const loose = await token();
     const kept = await token();

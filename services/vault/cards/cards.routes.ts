@@ -27,6 +27,9 @@ export async function cardRoutes(app: FastifyInstance, opts: { cards: CardServic
   app.post<{ Params: Static<typeof CustomerParams>; Body: Mode }>('/internal/v1/accounts/:accountId/customers/:customerId/erase',
     { schema: { params: CustomerParams, body: ModeQuery }, config },
     async (request) => cards.eraseCustomer(contextOf(request, request.body.livemode), request.params.customerId));
+  app.post<{ Params: { accountId: string }; Body: Mode }>('/internal/v1/accounts/:accountId/erase',
+    { schema: { params: Type.Object({ accountId: Type.String({ pattern: ACCOUNT_ID_PATTERN }) }, { additionalProperties: false }), body: ModeQuery }, config },
+    async (request) => cards.eraseAccount(contextOf(request, request.body.livemode)));
   app.get<{ Params: Static<typeof CardParams>; Querystring: Mode }>('/internal/v1/accounts/:accountId/cards/:cardId',
     { schema: { params: CardParams, querystring: ModeQuery }, config },
     async (request) => cards.get(contextOf(request, request.query.livemode), request.params.cardId));

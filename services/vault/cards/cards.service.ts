@@ -5,11 +5,16 @@ import type { Audit, AuditRecord } from '#lib/audit/index.ts';
 import type { Kysely } from '#lib/db/index.ts';
 import { httpError } from '#lib/http/index.ts';
 import type { VaultDatabase } from '../db.ts';
+import type { KmsClient } from '#lib/kms-client/index.ts';
 import type { TokenStore } from '../tokens/tokens.store.ts';
+import { cardDataKeyOf, type DataKeyRegistry } from '../data-keys/data-key-registry.ts';
+import { fingerprintKeyOf } from './fingerprints.ts';
 import { cardView } from './card-view.ts';
 import type { CardStore } from './cards.store.ts';
 
-export const CARD_AUDIT = { attach: 'vault.card.attach', delete: 'vault.card.delete', erase: 'vault.card.erase_customer' } as const;
+export const CARD_AUDIT = {
+  attach: 'vault.card.attach', delete: 'vault.card.delete', erase: 'vault.card.erase_customer', eraseAccount: 'vault.card.erase_account',
+} as const;
 
 export type InternalContext = { caller: string; requestId?: string; accountId: string; livemode: boolean };
 
@@ -19,8 +24,12 @@ export function tokenRefusal(reason: 'used' | 'expired' | 'missing') {
     : httpError(400, 'invalid_card_token', reason === 'expired' ? 'token has expired' : 'invalid card token');
 }
 
-export function createCardService(deps: { db: Kysely<VaultDatabase>; cards: CardStore; tokens: TokenStore; audit: Pick<Audit, 'record'>; now?: () => number }) {
-  const { db, cards, tokens, audit } = deps;
+export function createCardService(deps: {
+  db: Kysely<VaultDatabase>; cards: CardStore; tokens: TokenStore; audit: Pick<Audit, 'record'>;
+  /** Merchant erasure: the KMS destroys the merchant's card-data and fingerprint keys. */
+  kms: Pick<KmsClient, 'destroy'>; dataKeys: Pick<DataKeyRegistry, 'drop'>; now?: () => number;
+}) {
+  const { db, cards, tokens, audit, kms, dataKeys } = deps;
   const now = deps.now ?? Date.now;
   const entry = (ctx: InternalContext, action: string, targets: AuditRecord['targets'], metadata: Record<string, unknown> = {}): AuditRecord => ({
     actor: { type: 'service', id: ctx.caller }, action, tenant: ctx.accountId, targets,
@@ -68,6 +77,28 @@ export function createCardService(deps: { db: Kysely<VaultDatabase>; cards: Card
         const deleted = await cards.shred(tx, ctx.accountId, held.map((row) => row.id), new Date(now()));
         await audit.record(tx, entry(ctx, CARD_AUDIT.erase, [{ type: 'customer', id: customerId }, ...deleted.slice(0, 19).map((id) => ({ type: 'card', id }))], { cards: deleted.length }));
         return { customer: customerId, deleted_cards: deleted.length };
+      });
+    },
+    /**
+     * Merchant erasure (the account closes, or its card data must go): crypto-shredding. The KMS
+     * destroys every version of the merchant's card-data KEK and fingerprint key, so no copy of a sealed
+     * PAN anywhere (backups included) can be decrypted again; then the sealed PANs, security codes and
+     * tokens go from this database and the merchant's DEKs are retired and dropped from memory.
+     */
+    async eraseAccount(ctx: InternalContext) {
+      const at = new Date(now());
+      const destroyed = { card_data: await kms.destroy(cardDataKeyOf(ctx.accountId), ctx.requestId), fingerprint: await kms.destroy(fingerprintKeyOf(ctx.accountId), ctx.requestId) };
+      dataKeys.drop(ctx.accountId);
+      return db.transaction().execute(async (tx) => {
+        await tx.updateTable('vault_data_keys').set({ retired_at: at }).where('key_id', '=', cardDataKeyOf(ctx.accountId)).where('retired_at', 'is', null).execute();
+        const held = await tx.selectFrom('vault_cards').select('id').where('account_id', '=', ctx.accountId).where('deleted_at', 'is', null).execute();
+        const deleted = await cards.shred(tx, ctx.accountId, held.map((row) => row.id), at);
+        const removedTokens = await tx.deleteFrom('vault_tokens').where('account_id', '=', ctx.accountId).executeTakeFirst();
+        await audit.record(tx, entry(ctx, CARD_AUDIT.eraseAccount, [{ type: 'account', id: ctx.accountId }, { type: 'kms_key', id: cardDataKeyOf(ctx.accountId) }, { type: 'kms_key', id: fingerprintKeyOf(ctx.accountId) }], {
+          cards: deleted.length, tokens: Number(removedTokens.numDeletedRows),
+          destroyed_versions: destroyed.card_data.destroyed_versions.length + destroyed.fingerprint.destroyed_versions.length,
+        }));
+        return { account: ctx.accountId, deleted_cards: deleted.length, deleted_tokens: Number(removedTokens.numDeletedRows), keys_destroyed: [cardDataKeyOf(ctx.accountId), fingerprintKeyOf(ctx.accountId)] };
       });
     },
   };
