@@ -47,6 +47,8 @@ export const CDE_PACKAGES: Readonly<Record<string, string>> = {
 /** Packages allowed in CDE test code only (never loaded by a running vault or kms). */
 export const CDE_TEST_PACKAGES: Readonly<Record<string, string>> = {
   'fast-check': 'property-based tests',
+  'playwright-core': 'drives Debian Chromium for the hosted card fields browser test (never loaded by the vault)',
+  omise: 'the official Opn Payments client, to prove the tokens API works with it unmodified',
 };
 
 export const CONTRACTS_PACKAGES: readonly string[] = ['typebox'];
