@@ -1,7 +1,7 @@
 // createAudit: the one object a service holds. record() writes inside the caller's transaction;
 // the chainer runs on an unref'd timer (start/stop) or on demand (chainNow, for tests and shutdown).
 import type { Kysely } from '#lib/db/index.ts';
-import { createBatchRecorder, createRecorder, createStandaloneWriter } from './append.ts';
+import { createBatchRecorder, createOutboxPreparer, createRecorder, createStandaloneWriter } from './append.ts';
 import { createChainer } from './chainer.ts';
 import type { PublicKeyLookup } from './public-keys.ts';
 import type { Checkpoint } from './verify.ts';
@@ -29,6 +29,7 @@ export function createAudit<DB>(options: CreateAuditOptions<DB>) {
   if (!(intervalMs >= 1)) throw new Error('createAudit: intervalMs must be at least 1');
   const record = createRecorder({ service: options.service, now: options.now });
   const recordMany = createBatchRecorder({ service: options.service, now: options.now });
+  const prepareOutbox = createOutboxPreparer({ service: options.service, now: options.now });
   const standalone = createStandaloneWriter({ db, service: options.service, now: options.now });
   const chainer = createChainer({ db, batchSize });
   let lastWarning = '';
@@ -70,6 +71,8 @@ export function createAudit<DB>(options: CreateAuditOptions<DB>) {
     record,
     /** Several entries in one INSERT inside `tx` (changes made together in one transaction). */
     recordMany,
+    /** Validated audit_outbox rows, for a change written with its entries in one statement (a CTE). */
+    prepareOutbox,
     /** For events with no surrounding change (reads, denials): committed before it resolves, group-committed. */
     recordStandalone: standalone,
     chainNow,

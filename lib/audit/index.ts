@@ -1,5 +1,6 @@
 // lib/audit: the only file other code imports. See README.md for the record format and the chain rule.
 export { createAudit, type Audit, type CreateAuditOptions } from './audit.ts';
+export type { OutboxRow } from './append.ts';
 export { auditMigrations } from './migrations.ts';
 export {
   AuditRecordSchema, AuditActorSchema, AuditTargetSchema, ACTION_PATTERN, METADATA_MAX_BYTES,

@@ -39,14 +39,15 @@ export async function buildVault(deps: { config: VaultConfig; logger: Logger; id
   const checkpoints = auditCheckpointsViaKms({ db, service: 'vault', identity: identities.internal, kmsUrl: config.peers.kms, logger });
   const kms = createKmsClient({ identity: identities.internal, baseUrl: config.peers.kms });
   const dataKeyStore = createDataKeyStore(db);
-  const dataKeys = createDataKeyRegistry({ db, store: dataKeyStore, kms, audit });
+  // Tokenization counts DEK uses in blocks of 256 (one UPDATE per block; see data-keys.service.ts).
+  const dataKeys = createDataKeyRegistry({ db, store: dataKeyStore, kms, audit, reserveBlock: 256 });
   const rewrap = createRewrapJob({ db, store: dataKeyStore, kms, audit, logger });
   const cardStore = createCardStore(db);
   const tokenStore = createTokenStore(db);
   const publicKeyStore = createPublicKeyStore(db);
   const resolver = createPublicKeyResolver(publicKeyStore);
   const publicKeys = createPublicKeyService({ db, store: publicKeyStore, resolver, audit });
-  const tokens = createTokenService({ db, store: tokenStore, dataKeys, fingerprints: createFingerprinter(kms), audit });
+  const tokens = createTokenService({ store: tokenStore, dataKeys, fingerprints: createFingerprinter(kms), audit });
   const cards = createCardService({ db, cards: cardStore, tokens: tokenStore, audit, kms, dataKeys });
   const acquirers = createAcquirers();
   const authorizations = createAuthorizationService({ db, store: createAuthorizationStore(db), cards: cardStore, tokens: tokenStore, dataKeys, acquirers, audit });

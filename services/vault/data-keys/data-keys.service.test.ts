@@ -78,6 +78,20 @@ describe('vault data keys', () => {
     await assert.rejects(keys.forEncryption(undefined, 101), RangeError);
   });
 
+  test('with reserveBlock, uses are counted in blocks: one UPDATE per block, never past maxUses', async () => {
+    const { counted, service, rows } = await bed();
+    const keys = service({ maxUses: 1000, reserveBlock: 300 });
+    const ids: string[] = [];
+    for (let i = 0; i < 130; i++) ids.push((await keys.forEncryption(undefined, 10)).id);
+    // 1 300 uses: blocks of 300 on the first DEK (3 × 300 counted = 900, then 100 left < 300 → retired), then the second.
+    const stored = await rows();
+    assert.equal(stored.length, 2);
+    assert.ok(stored.every((row) => row.records <= 1000), JSON.stringify(stored.map((row) => row.records)));
+    assert.equal(new Set(ids.slice(0, 90)).size, 1, 'the first 900 uses come from one DEK');
+    assert.equal(counted.calls.dataKey, 2);
+    assert.equal(stored[0]!.retired_at !== null, true);
+  });
+
   test('1 000 records, 50 at a time, at 500 per DEK: two KMS data-key calls, no DEK past its bound', async (t) => {
     const { counted, service, rows } = await bed();
     const keys = service({ maxUses: 500 });

@@ -43,6 +43,12 @@ export type DataKeyServiceOptions = {
   cacheMaxEntries?: number;
   /** How long a fetched plaintext DEK may stay in memory (from the moment it was fetched). */
   cacheTtlMs?: number;
+  /**
+   * Uses counted per PostgreSQL round trip when no transaction is given: the instance reserves a block
+   * and hands uses out of it in memory (default 1: every use counted). Unused uses of a block are lost
+   * when the DEK is replaced, which only retires it early; no DEK ever serves more than `maxUses`.
+   */
+  reserveBlock?: number;
   /** Milliseconds since the epoch (tests inject a clock). */
   now?: () => number;
 };
@@ -67,6 +73,9 @@ export function createDataKeyService(options: DataKeyServiceOptions) {
   const maxAgeMs = options.maxAgeMs ?? DATA_KEY_DEFAULTS.maxAgeMs;
   const maxUses = options.maxUses ?? DATA_KEY_DEFAULTS.maxUses;
   const cacheTtlMs = options.cacheTtlMs ?? DATA_KEY_DEFAULTS.cacheTtlMs;
+  const reserveBlock = Math.min(options.reserveBlock ?? 1, maxUses);
+  // Uses of the current DEK already counted in PostgreSQL and not yet handed out (reserveBlock > 1).
+  let reserved: { id: string; remaining: number } | undefined;
   const now = options.now ?? Date.now;
   if (!(maxAgeMs > 0)) throw new Error('data keys: maxAgeMs must be positive');
   if (!Number.isInteger(maxUses) || maxUses < 1) throw new Error('data keys: maxUses must be a positive integer');
@@ -162,10 +171,16 @@ export function createDataKeyService(options: DataKeyServiceOptions) {
     if (!Number.isInteger(uses) || uses < 1 || uses > maxUses) throw new RangeError(`data keys: uses must be 1–${maxUses}`);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const dek = await currentCopy();
+      // From this instance's reserved block: no round trip (checked and taken in one tick).
+      if (!tx && reserved?.id === dek.id && reserved.remaining >= uses) {
+        reserved.remaining -= uses;
+        return dek;
+      }
       const at = now();
+      const counting = tx ? uses : Math.max(uses, reserveBlock);
       let count: number | undefined;
       try {
-        count = await store.countUse(tx ?? db, dek.id, { maxUses, createdAfter: new Date(at - maxAgeMs), now: new Date(at) }, uses);
+        count = await store.countUse(tx ?? db, dek.id, { maxUses, createdAfter: new Date(at - maxAgeMs), now: new Date(at) }, counting);
         // Used up, too little room left for this batch, past its age, or retired (perhaps by another
         // instance): retired for every instance, so none adopts it again.
         if (count === undefined) await store.retire(dek.id, new Date(at));
@@ -174,6 +189,7 @@ export function createDataKeyService(options: DataKeyServiceOptions) {
         throw error;
       }
       if (count !== undefined) {
+        if (counting > uses) reserved = { id: dek.id, remaining: counting - uses };
         if (count >= maxUses) demote(dek.id);
         return dek;
       }

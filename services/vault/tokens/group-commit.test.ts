@@ -53,3 +53,23 @@ test('property: every submitted item resolves exactly once with its own result, 
     assert.deepEqual(seen, values);
   }), { numRuns: 50 });
 });
+
+test('with maxInFlight, several batches are written at once and never more than that', async () => {
+  let active = 0;
+  let peak = 0;
+  const queue = createGroupCommit<number, number>({
+    maxBatch: 4, maxInFlight: 3,
+    run: async (items) => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      active--;
+      return items;
+    },
+  });
+  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => queue.submit(i)));
+  assert.deepEqual(results, Array.from({ length: 40 }, (_, i) => i));
+  assert.equal(peak, 3);
+  await queue.idle();
+  assert.equal(queue.inFlight(), 0);
+});

@@ -6,12 +6,15 @@ export type GroupCommitOptions<I, O> = {
   /** Writes a batch; returns one result per item, in order, or throws to fail the whole batch. */
   run(items: I[]): Promise<O[]>;
   maxBatch: number;
+  /** Batches written at once (default 1). More overlap one batch's commit with the next one's work. */
+  maxInFlight?: number;
 };
 
 export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>) {
   type Pending = { item: I; resolve(value: O): void; reject(error: unknown): void };
+  const maxInFlight = options.maxInFlight ?? 1;
   let queue: Pending[] = [];
-  let running: Promise<void> | undefined;
+  const running = new Set<Promise<void>>();
 
   async function drain(): Promise<void> {
     while (queue.length > 0) {
@@ -31,13 +34,17 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>) {
     submit(item: I): Promise<O> {
       return new Promise<O>((resolve, reject) => {
         queue.push({ item, resolve, reject });
-        running ??= drain().finally(() => { running = undefined; });
+        if (running.size < maxInFlight) {
+          const writer: Promise<void> = drain().finally(() => running.delete(writer));
+          running.add(writer);
+        }
       });
     },
     /** Waits for everything submitted so far. */
     async idle(): Promise<void> {
-      while (running) await running;
+      while (running.size > 0) await Promise.all(running);
     },
     pending: () => queue.length,
+    inFlight: () => running.size,
   };
 }

@@ -1,6 +1,7 @@
 // Queries on vault_tokens, vault_cards and vault_security_codes for tokenization. No logic, no logging
 // of values. Reads for views select metadata columns only, never the sealed PAN.
-import type { Insertable, Kysely, Transaction } from '#lib/db/index.ts';
+import type { OutboxRow } from '#lib/audit/index.ts';
+import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from '#lib/db/index.ts';
 import type { VaultDatabase } from '../db.ts';
 import { CARD_METADATA_COLUMNS, type CardMetadata } from '../cards/card-view.ts';
 import type { TokenRow } from './token-view.ts';
@@ -13,13 +14,36 @@ export type NewTokens = {
   securityCodes: Insertable<VaultDatabase['vault_security_codes']>[];
 };
 
+const CARD_COLUMNS = [
+  'id', 'account_id', 'livemode', 'customer_id', 'brand', 'last_digits', 'name', 'expiration_month', 'expiration_year', 'country',
+  'city', 'state', 'street1', 'street2', 'postal_code', 'phone_number', 'fingerprint', 'security_code_check', 'dek_id', 'pan_nonce',
+  'pan_ciphertext', 'created_at', 'deleted_at',
+] as const;
+const TOKEN_COLUMNS = ['id', 'account_id', 'livemode', 'card_id', 'created_at', 'expires_at', 'used_at', 'charge_status'] as const;
+const CODE_COLUMNS = ['card_id', 'dek_id', 'nonce', 'ciphertext', 'expires_at'] as const;
+
+/** `INSERT INTO <table> (<columns>) VALUES (…), (…)` as a raw fragment, for a data-modifying CTE. */
+function insertValues<Row>(table: string, columns: readonly (keyof Row & string)[], rows: readonly Row[]): RawBuilder<unknown> {
+  const tuples = rows.map((row) => sql`(${sql.join(columns.map((column) => sql`${row[column] ?? null}`))})`);
+  return sql`INSERT INTO ${sql.table(table)} (${sql.join(columns.map((column) => sql.ref(column)))}) VALUES ${sql.join(tuples)}`;
+}
+
 export function createTokenStore(db: Kysely<VaultDatabase>) {
   return {
-    /** One multi-row INSERT per table, inside the batch's transaction. */
-    async insert(tx: Transaction<VaultDatabase>, rows: NewTokens) {
-      if (rows.cards.length > 0) await tx.insertInto('vault_cards').values(rows.cards).execute();
-      if (rows.tokens.length > 0) await tx.insertInto('vault_tokens').values(rows.tokens).execute();
-      if (rows.securityCodes.length > 0) await tx.insertInto('vault_security_codes').values(rows.securityCodes).execute();
+    /**
+     * Cards, tokens, sealed security codes and their audit entries in ONE statement (data-modifying
+     * CTEs): atomic like a transaction, in one round trip and one commit. Foreign keys are checked at
+     * the end of the statement, so tokens may name cards inserted alongside.
+     */
+    async insert(rows: NewTokens, audit: readonly OutboxRow[]) {
+      if (rows.cards.length === 0) return;
+      const parts = [
+        sql`cards AS (${insertValues('vault_cards', CARD_COLUMNS, rows.cards)})`,
+        sql`tokens AS (${insertValues('vault_tokens', TOKEN_COLUMNS, rows.tokens)})`,
+      ];
+      if (rows.securityCodes.length > 0) parts.push(sql`codes AS (${insertValues('vault_security_codes', CODE_COLUMNS, rows.securityCodes)})`);
+      const entries = audit.map((row) => sql`(${row.stream}, ${row.entry}::jsonb, ${row.created_at}::timestamptz)`);
+      await sql`WITH ${sql.join(parts)} INSERT INTO audit_outbox (stream, entry, created_at) VALUES ${sql.join(entries)}`.execute(db);
     },
     async find(accountId: string, tokenId: string, tx: Db = db): Promise<{ token: TokenRow; card: CardMetadata } | undefined> {
       const token = await tx.selectFrom('vault_tokens').selectAll().where('id', '=', tokenId).where('account_id', '=', accountId).executeTakeFirst();
