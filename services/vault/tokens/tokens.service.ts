@@ -103,7 +103,7 @@ export function createTokenService(deps: {
     }
   }
 
-  const queue = createGroupCommit<Item, Tokenized>({ run: writeBatch, maxBatch: deps.maxBatch ?? 256, maxInFlight: deps.maxInFlight ?? 4 });
+  const queue = createGroupCommit<Item, Tokenized>({ run: writeBatch, maxBatch: deps.maxBatch ?? 256, maxInFlight: deps.maxInFlight ?? 2 });
 
   return {
     /** Validates and tokenizes one card for `merchant`; resolves once the token is durable. */
