@@ -183,15 +183,25 @@ describe('vault authorizations (internal API)', () => {
     await owner.updateTable('vault_cards').set(other).where('id', '=', cardId).execute();
     assert.equal((await authorize({ token: tokenId, charge_id: chargeId })).status, 500);
     await owner.updateTable('vault_cards').set({ pan_nonce: nonce, pan_ciphertext: ciphertext }).where('id', '=', cardId).execute();
-    // A tampered wrapped DEK: the KMS refuses to unwrap it once the vault has to fetch it again.
+    // A tampered wrapped DEK (every byte of its ciphertext in turn): the KMS refuses to unwrap it once
+    // the vault has to fetch it again.
     const dek = await owner.selectFrom('vault_data_keys').select('wrapped').where('id', '=', original.dek_id!).executeTakeFirstOrThrow();
-    const tail = dek.wrapped.at(-2) === 'A' ? 'B' : 'A';
+    const cut = dek.wrapped.lastIndexOf(':') + 1;
+    const wrappedBytes = Buffer.from(dek.wrapped.slice(cut), 'base64url');
     await sql`ALTER TABLE vault_data_keys DISABLE TRIGGER vault_data_keys_guard`.execute(owner);
-    await owner.updateTable('vault_data_keys').set({ wrapped: dek.wrapped.slice(0, -2) + tail + dek.wrapped.at(-1)! }).where('id', '=', original.dek_id!).execute();
+    try {
+      for (let i = 0; i < wrappedBytes.length; i++) {
+        const flipped = Buffer.from(wrappedBytes);
+        flipped[i]! ^= 0x01;
+        await owner.updateTable('vault_data_keys').set({ wrapped: dek.wrapped.slice(0, cut) + flipped.toString('base64url') }).where('id', '=', original.dek_id!).execute();
+        bed.vault.dataKeys.drop(merchant.accountId);
+        assert.equal((await authorize({ token: tokenId, charge_id: chargeId })).status, 500, `wrapped DEK byte ${i}`);
+      }
+    } finally {
+      await owner.updateTable('vault_data_keys').set({ wrapped: dek.wrapped }).where('id', '=', original.dek_id!).execute();
+      await sql`ALTER TABLE vault_data_keys ENABLE TRIGGER vault_data_keys_guard`.execute(owner);
+    }
     bed.vault.dataKeys.drop(merchant.accountId);
-    assert.equal((await authorize({ token: tokenId, charge_id: chargeId })).status, 500);
-    await owner.updateTable('vault_data_keys').set({ wrapped: dek.wrapped }).where('id', '=', original.dek_id!).execute();
-    await sql`ALTER TABLE vault_data_keys ENABLE TRIGGER vault_data_keys_guard`.execute(owner);
     assert.equal(await tokenUsed(tokenId), false, 'no failed attempt used the token');
     assert.equal((await bed.database.db.selectFrom('vault_authorizations').select('id').where('charge_id', '=', chargeId).execute()).length, 0);
     const healed = await authorize({ token: tokenId, charge_id: chargeId });
