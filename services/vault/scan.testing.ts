@@ -88,7 +88,9 @@ export function createPanScanner(cards: readonly ScanCard[]) {
   const needles = new Map<string, Array<{ needle: string; label: string; encoding: string }>>();
   const addNeedle = (needle: string, label: string, encoding: string) => {
     const key = needle.slice(0, KEY);
-    needles.set(key, [...(needles.get(key) ?? []), { needle, label, encoding }]);
+    const known = needles.get(key) ?? [];
+    // Hex of ASCII digits is digits only (no case), and base64url often equals base64: one needle each.
+    if (!known.some((other) => other.needle === needle && other.label === label)) needles.set(key, [...known, { needle, label, encoding }]);
   };
   for (const card of cards) {
     for (const form of [card.pan, grouped(card.pan, ' '), grouped(card.pan, '-')]) {
@@ -160,6 +162,7 @@ export function cvvHits(text: string, cvv: string): string[] {
   for (let at = text.indexOf(`"${cvv}"`); at !== -1; at = text.indexOf(`"${cvv}"`, at + 1)) {
     hits.push(masked(text.slice(Math.max(0, at - 60), at + cvv.length + 20)));
   }
+  // eslint-disable-next-line security/detect-non-literal-regexp -- `cvv` is 3-4 digits, made by freshCvv
   const keyed = new RegExp(`\\\\?"(?:security_code|securityCode|cvv2?|cvc2?|cid)\\\\?"\\s*:\\s*\\\\?"?${cvv}(?![0-9])`, 'gi');
   for (const match of text.matchAll(keyed)) hits.push(masked(match[0]));
   return hits;
@@ -203,6 +206,7 @@ type FileSource = {
   list(): Promise<string[]>;
   /** `length` bytes from `offset` (fewer at the end; empty past it); null when the file has gone. */
   read(path: string, offset: number, length: number): Promise<Buffer | null>;
+  close(): Promise<void>;
 };
 
 const gone = (error: unknown) => ['ENOENT', 'ENOTDIR'].includes(String((error as { code?: string }).code));
@@ -232,35 +236,41 @@ function fileSystemSource(root: string): FileSource {
       const handle = await open(join(root, path), 'r').catch((error: unknown) => (gone(error) ? null : Promise.reject(error)));
       if (!handle) return null;
       try {
-        const buffer = Buffer.alloc(length);
-        const { bytesRead } = await handle.read(buffer, 0, length, offset);
+        // Sized to what is there: most files are a few pages, and zeroing 8 MB for each is what costs.
+        const size = Math.max(0, Math.min(length, (await handle.stat()).size - offset));
+        const buffer = Buffer.alloc(size);
+        const { bytesRead } = size === 0 ? { bytesRead: 0 } : await handle.read(buffer, 0, size, offset);
         return buffer.subarray(0, bytesRead);
       } finally {
         await handle.close();
       }
     },
+    close: async () => {},
   };
 }
 
-// The same files through the server (superuser functions), for a server this process cannot read
-// directly (CI's system PostgreSQL, owned by another user).
-function serverSource(adminUrl: string): FileSource {
+// The same files through the server (superuser functions, one connection), for a server this process
+// cannot read directly (CI's system PostgreSQL, owned by another user).
+async function serverSource(adminUrl: string): Promise<FileSource> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
   return {
     how: 'pg_read_binary_file',
     async list() {
-      const rows = await adminQuery<{ path: string }>(adminUrl, `
+      const rows = (await client.query<{ path: string }>(`
         WITH RECURSIVE tree(path, dir) AS (
           SELECT name, (pg_stat_file(name, true)).isdir FROM pg_ls_dir('.') AS name
           UNION ALL
           SELECT tree.path || '/' || child, (pg_stat_file(tree.path || '/' || child, true)).isdir
           FROM tree, LATERAL pg_ls_dir(tree.path, true, false) AS child WHERE tree.dir)
-        SELECT path FROM tree WHERE dir IS FALSE ORDER BY path`);
+        SELECT path FROM tree WHERE dir IS FALSE ORDER BY path`)).rows;
       return rows.map((row) => row.path);
     },
     async read(path, offset, length) {
-      const rows = await adminQuery<{ bytes: Buffer | null }>(adminUrl, 'SELECT pg_read_binary_file($1, $2, $3, true) AS bytes', [path, offset, length]);
+      const rows = (await client.query<{ bytes: Buffer | null }>('SELECT pg_read_binary_file($1, $2, $3, true) AS bytes', [path, offset, length])).rows;
       return rows[0]?.bytes ?? null;
     },
+    close: () => client.end(),
   };
 }
 
@@ -277,8 +287,19 @@ export type DiskHit = Hit & { file: string };
 export async function scanDataDirectory(adminUrl: string, dataDirectory: string, scanner: PanScanner) {
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the data directory the server names
   const readable = await readFile(join(dataDirectory, 'PG_VERSION')).then(() => true, () => false);
-  const source = readable ? fileSystemSource(dataDirectory) : serverSource(adminUrl);
-  const files = await source.list();
+  const source = readable ? fileSystemSource(dataDirectory) : await serverSource(adminUrl);
+  try {
+    return { how: source.how, ...await scanFiles(source, scanner) };
+  } finally {
+    await source.close();
+  }
+}
+
+async function scanFiles(source: FileSource, scanner: PanScanner) {
+  const listed = await source.list();
+  // The WAL first, newest segment first: it is what changes (and gets recycled) while the scan runs.
+  const wal = listed.filter((file) => file.startsWith('pg_wal/')).sort().reverse();
+  const files = [...wal, ...listed.filter((file) => !file.startsWith('pg_wal/'))];
   const hits: DiskHit[] = [];
   const seen = new Set<string>();
   let bytes = 0;
@@ -299,11 +320,12 @@ export async function scanDataDirectory(adminUrl: string, dataDirectory: string,
       if (chunk.length < CHUNK) break;
     }
   }
-  return { how: source.how, files: read, listed: files.length, bytes, hits };
+  return { files: read, listed: files.length, bytes, hits };
 }
 
 /** The KMS process's log file: its config (in the bed's mkdtemp folder) names the KMS database's runtime URL. */
 export async function kmsLogFile(runtimeUrl: string): Promise<string | null> {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the OS temp dir, where the test beds live
   for (const name of await readdir(tmpdir())) {
     if (!name.startsWith('vault-kms-')) continue;
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- a test bed's folder under the OS temp dir

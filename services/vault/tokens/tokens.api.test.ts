@@ -92,6 +92,10 @@ describe('vault tokens API', () => {
       assert.equal(answer.json.object, 'error');
       assert.ok(!/at .*\.ts:\d+/.test(answer.text), 'no stack trace');
     }
+    for (const card of [{ ...CARD, number: 4242424242424242 }, { ...CARD, number: 6250947000000000014 }, { ...CARD, security_code: 12 }]) {
+      const answer = await raw('POST', '/tokens', merchant.publicKey, JSON.stringify({ card }));
+      assert.deepEqual([answer.status, answer.json.code], [400, 'invalid_card'], 'card data as JSON numbers would lose digits: refused');
+    }
     const form = await raw('POST', '/tokens', merchant.publicKey, 'card[number]=4242424242424242', 'application/x-www-form-urlencoded');
     assert.equal(form.status, 415);
     assert.deepEqual({ cards: await count('vault_cards'), tokens: await count('vault_tokens'), codes: await count('vault_security_codes') }, before);
