@@ -9,3 +9,5 @@ export { createMtlsClient } from './mtls-client.ts';
 export type { MtlsClient, MtlsClientOptions, MtlsResponse, HttpMethod } from './mtls-client.ts';
 export { DEFAULT_CSP } from './security-headers.ts';
 export { newRequestId } from './request-id.ts';
+export { FORM_PARSE_OPTIONS, parseFormBody, registerFormBodies } from './form-body.ts';
+export type { FormParser } from './form-body.ts';

@@ -1,57 +1,156 @@
-// Customers of a merchant. Card attachment arrives with the vault (issue: payments API).
+// Customers of a merchant and their saved cards (docs/omise-compat.md §7.5, §8.5). The api never sees
+// card data: a card is attached, listed and deleted at the vault (mTLS), which answers card metadata.
+// A change to a customer happens under its row lock, with the vault call made while it is held, and is
+// audited in the same transaction; a vault refusal passes through with its own code and status.
 import { newId } from '#lib/contracts/index.ts';
-import { httpError } from '#lib/http/index.ts';
 import type { Kysely } from '#lib/db/index.ts';
 import type { Audit } from '#lib/audit/index.ts';
 import type { ApiDatabase } from '../db.ts';
 import type { Merchant } from '../auth/secret-key.auth.ts';
-import type { CustomerStore } from './customers.store.ts';
-import type { CreateCustomerBody } from './customers.schemas.ts';
-import { CUSTOMER_AUDIT } from './customers.audit.ts';
+import { listObject, parseListParams } from '../lists/list-params.ts';
+import type { VaultAnswer, VaultCard, VaultClient } from '../vault/vault-client.ts';
+import type { CustomerChange, CustomerRow, CustomerStore } from './customers.store.ts';
+import type { CreateCustomerBody, UpdateCustomerBody } from './customers.schemas.ts';
+import { CUSTOMER_AUDIT, customerAuditRecord, type RequestOrigin } from './customers.audit.ts';
+import { presentCustomer } from './customer-view.ts';
+import { createCustomerCardService } from './customer-cards.service.ts';
+import { ask, mapLimit, must, outcomeUnknown, passThrough } from './vault-calls.ts';
+import { checkIds, notFound } from './customer-ids.ts';
 
-type Row = NonNullable<Awaited<ReturnType<CustomerStore['find']>>>;
-export type RequestOrigin = { ip: string; userAgent?: string; requestId: string };
+export type { RequestOrigin } from './customers.audit.ts';
+export { presentCustomer } from './customer-view.ts';
 
-export function presentCustomer(row: Row) {
-  return {
-    object: 'customer',
-    id: row.id,
-    livemode: row.livemode,
-    location: `/customers/${row.id}`,
-    deleted: row.deleted,
-    metadata: row.metadata,
-    cards: { object: 'list', data: [], limit: 20, offset: 0, total: 0, order: 'chronological', location: `/customers/${row.id}/cards` },
-    default_card: row.default_card,
-    description: row.description,
-    email: row.email,
-    created_at: row.created_at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-  };
+/** Where a failed clean-up is reported (the request's logger). */
+export type ErrorLog = { error(details: object, message: string): void };
+
+export type CustomerVault = Pick<VaultClient, 'attachCard' | 'listCards' | 'deleteCard' | 'eraseCustomer'>;
+
+// Vault calls in flight for one page of customers (each customer's cards are one call).
+const CARD_LISTS_IN_FLIGHT = 8;
+
+/** The fields a request sets, by name only (values such as e-mail addresses stay out of the audit trail). */
+function fieldsOf(body: object): string[] {
+  return Object.keys(body).filter((key) => (body as Record<string, unknown>)[key] !== undefined).sort();
 }
 
-export function createCustomerService(deps: { db: Kysely<ApiDatabase>; store: CustomerStore; audit: Audit }) {
-  const { db, store, audit } = deps;
-  return {
-    async create(merchant: Merchant, body: CreateCustomerBody, origin: RequestOrigin) {
+export function createCustomerService(deps: { db: Kysely<ApiDatabase>; store: CustomerStore; audit: Pick<Audit, 'record'>; vault: CustomerVault }) {
+  const { db, store, audit, vault } = deps;
+
+  const cardsOf = async (merchant: Merchant, customerId: string): Promise<VaultCard[]> =>
+    (await must(() => vault.listCards(merchant.accountId, merchant.livemode, customerId))).data;
+
+  /** Best effort: the request already failed; a clean-up that fails too is logged for an operator. */
+  async function cleanUp(what: string, call: () => Promise<VaultAnswer<unknown>>, log?: ErrorLog): Promise<void> {
+    const answer = await ask(call);
+    if (!answer.ok && answer.status !== 404) log?.error({ status: answer.status }, `customer clean-up failed: ${what}`);
+  }
+
+  /** Attaches the token's card; a refusal is thrown as the vault answered it. */
+  async function attach(merchant: Merchant, customerId: string, token: string, origin: RequestOrigin, onUnknown: () => Promise<void>): Promise<VaultCard> {
+    const answer = await ask(() => vault.attachCard(merchant.accountId, merchant.livemode, customerId, token, origin.requestId));
+    if (answer.ok) return answer.body;
+    if (outcomeUnknown(answer)) await onUnknown();
+    throw passThrough(answer);
+  }
+
+  const service = {
+    async create(merchant: Merchant, body: CreateCustomerBody, origin: RequestOrigin, log?: ErrorLog) {
       const id = newId('customer', merchant.livemode);
-      const row = await db.transaction().execute(async (tx) => {
-        const inserted = await store.insert(tx, {
-          id, account_id: merchant.accountId, livemode: merchant.livemode,
-          email: body.email ?? null, description: body.description ?? null, metadata: JSON.stringify(body.metadata ?? {}),
+      const eraseCards = () => cleanUp(`erase the cards of ${id}, which was not created`,
+        () => vault.eraseCustomer(merchant.accountId, merchant.livemode, id, origin.requestId), log);
+      // Nobody else knows the id yet, so the card can be attached before the row exists.
+      const card = body.card === undefined ? null : await attach(merchant, id, body.card, origin, eraseCards);
+      let row: CustomerRow;
+      try {
+        row = await db.transaction().execute(async (tx) => {
+          const inserted = await store.insert(tx, {
+            id, account_id: merchant.accountId, livemode: merchant.livemode, email: body.email ?? null,
+            description: body.description ?? null, metadata: JSON.stringify(body.metadata ?? {}), default_card: card?.id ?? null,
+          });
+          await audit.record(tx, customerAuditRecord(merchant, CUSTOMER_AUDIT.created,
+            [{ type: 'customer', id }, ...(card ? [{ type: 'card', id: card.id }] : [])], origin, { fields: fieldsOf(body) }));
+          return inserted;
         });
-        await audit.record(tx, {
-          actor: { type: 'api_key', id: merchant.keyId }, action: CUSTOMER_AUDIT.created, tenant: merchant.accountId,
-          targets: [{ type: 'customer', id }], outcome: { result: 'success' },
-          origin: { ip: origin.ip, userAgent: origin.userAgent }, requestId: origin.requestId,
-        });
-        return inserted;
-      });
-      return presentCustomer(row);
+      } catch (error) {
+        if (card) await eraseCards();
+        throw error;
+      }
+      return presentCustomer(row, card ? [card] : []);
     },
+
+    async list(merchant: Merchant, query: unknown) {
+      const params = parseListParams(query);
+      const { rows, total } = await store.list(merchant.accountId, merchant.livemode, params);
+      const cards = await mapLimit(rows, CARD_LISTS_IN_FLIGHT, (row) => cardsOf(merchant, row.id));
+      return listObject(params, '/customers', rows.map((row, i) => presentCustomer(row, cards[i]!, params.to)), total);
+    },
+
     async retrieve(merchant: Merchant, id: string) {
-      const row = await store.find(merchant.accountId, merchant.livemode, id);
-      if (!row) throw httpError(404, 'not_found', `customer ${id} was not found`);
-      return presentCustomer(row);
+      checkIds(id);
+      const row = await store.findLive(merchant.accountId, merchant.livemode, id);
+      if (!row) throw notFound('customer', id);
+      return presentCustomer(row, await cardsOf(merchant, id));
+    },
+
+    /** `card` adds a card (a token); `default_card` picks one of the customer's cards, the new one included. */
+    async update(merchant: Merchant, id: string, body: UpdateCustomerBody, origin: RequestOrigin, log?: ErrorLog) {
+      checkIds(id);
+      // Set inside the transaction; `as` keeps TypeScript from treating it as always null out here.
+      let added = null as VaultCard | null;
+      let row: CustomerRow;
+      try {
+        row = await db.transaction().execute(async (tx) => {
+          const current = await store.lockLive(tx, merchant.accountId, merchant.livemode, id);
+          if (!current) throw notFound('customer', id);
+          // Checked before the token is used, so a bad default_card does not cost the merchant the token.
+          const known = body.default_card === undefined ? true : (await cardsOf(merchant, id)).some((card) => card.id === body.default_card);
+          if (!known && body.card === undefined) throw notFound('card', String(body.default_card));
+          if (body.card !== undefined) {
+            // Unknown outcome: a card the vault did attach simply shows in the customer's cards.
+            added = await attach(merchant, id, body.card, origin, async () => undefined);
+          }
+          if (!known && added?.id !== body.default_card) throw notFound('card', String(body.default_card));
+
+          const change: CustomerChange = {};
+          if (body.email !== undefined) change.email = body.email;
+          if (body.description !== undefined) change.description = body.description;
+          if (body.metadata !== undefined) change.metadata = JSON.stringify(body.metadata);
+          // The first card a customer gets becomes its default (§7.5).
+          if (body.default_card !== undefined) change.default_card = body.default_card;
+          else if (added && current.default_card === null) change.default_card = added.id;
+          const updated = Object.keys(change).length === 0 ? current : await store.update(tx, id, change);
+          await audit.record(tx, customerAuditRecord(merchant, CUSTOMER_AUDIT.updated,
+            [{ type: 'customer', id }, ...(added ? [{ type: 'card', id: added.id }] : [])], origin, { fields: fieldsOf(body) }));
+          return updated;
+        });
+      } catch (error) {
+        // The update did not happen, so nothing of it stays: the card it attached goes too.
+        const card = added;
+        if (card) {
+          await cleanUp(`delete card ${card.id} of ${id}, whose update failed`,
+            () => vault.deleteCard(merchant.accountId, merchant.livemode, card.id, origin.requestId), log);
+        }
+        throw error;
+      }
+      return presentCustomer(row, await cardsOf(merchant, id));
+    },
+
+    /** Erasure: the customer's cards are deleted at the vault (PAN destroyed), then the customer is marked deleted. */
+    async destroy(merchant: Merchant, id: string, origin: RequestOrigin) {
+      checkIds(id);
+      const row = await db.transaction().execute(async (tx) => {
+        const current = await store.lockLive(tx, merchant.accountId, merchant.livemode, id);
+        if (!current) throw notFound('customer', id);
+        // Under the lock: no card can be added between the erasure and the deletion.
+        const erased = await must(() => vault.eraseCustomer(merchant.accountId, merchant.livemode, id, origin.requestId));
+        const deleted = await store.update(tx, id, { deleted: true, default_card: null });
+        await audit.record(tx, customerAuditRecord(merchant, CUSTOMER_AUDIT.destroyed, [{ type: 'customer', id }], origin,
+          { cards_deleted: erased.deleted_cards }));
+        return deleted;
+      });
+      return presentCustomer(row, []);
     },
   };
+  return { ...service, cards: createCustomerCardService({ db, store, audit, vault, cardsOf }) };
 }
 export type CustomerService = ReturnType<typeof createCustomerService>;
