@@ -1,6 +1,7 @@
 // services/api/server.ts: assembly only. No logic, no SQL, no process.env.
 import type { Logger } from 'pino';
-import { createHttpsApp, registerHealth } from '#lib/http/index.ts';
+import qs from 'qs';
+import { createHttpsApp, registerFormBodies, registerHealth } from '#lib/http/index.ts';
 import { openDatabase, sql, type Kysely } from '#lib/db/index.ts';
 import { createAudit } from '#lib/audit/index.ts';
 import type { ServiceConfig } from '#lib/config/index.ts';
@@ -13,6 +14,11 @@ import { accountRoutes } from './accounts/accounts.routes.ts';
 import { createCustomerStore } from './customers/customers.store.ts';
 import { createCustomerService } from './customers/customers.service.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
+import { createChargeStore } from './charges/charges.store.ts';
+import { createChargeService } from './charges/charges.service.ts';
+import { chargeRoutes } from './charges/charges.routes.ts';
+import { createRefundStore } from './refunds/refunds.store.ts';
+import { createRefundService } from './refunds/refunds.service.ts';
 import { createVaultClient } from './vault/vault-client.ts';
 import { createPublicKeySyncJob } from './vault/public-key-sync.job.ts';
 
@@ -26,17 +32,24 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
   const vault = createVaultClient({ identity: identities.internal, baseUrl: config.peers.vault });
   const keySync = createPublicKeySyncJob({ db, vault, logger });
   const accounts = createAccountService({ db, store: createAccountStore(db), audit, onKeysChanged: () => keySync.kick() });
-  const customers = createCustomerService({ db, store: createCustomerStore(db), audit });
+  const customerStore = createCustomerStore(db);
+  const customers = createCustomerService({ db, store: customerStore, audit, vault });
+  const chargeStore = createChargeStore(db);
+  const refundStore = createRefundStore(db);
+  const charges = createChargeService({ db, charges: chargeStore, refunds: refundStore, customers: customerStore, vault, audit });
+  const refunds = createRefundService({ db, charges: chargeStore, refunds: refundStore, vault, audit, findCharge: charges.mustFind });
   const ready = async () => (await sql`SELECT 1`.execute(db), true);
 
   if (!identities.public) throw new Error('api needs a public identity');
   const publicApp = await createHttpsApp({ service: 'api', identity: identities.public, mtls: false, logger });
+  registerFormBodies(publicApp, qs.parse); // bodies as JSON or form-encoded (`card[name]=…`), as Omise takes them
   registerHealth(publicApp, { ready });
   // Everything but /healthz needs a secret key: the auth hook lives in this encapsulated scope only.
   await publicApp.register(async (merchantApi) => {
     registerSecretKeyAuth(merchantApi, { db });
     await merchantApi.register(accountRoutes, { accounts });
     await merchantApi.register(customerRoutes, { customers });
+    await merchantApi.register(chargeRoutes, { charges, refunds });
   });
 
   const internalApp = await createHttpsApp({ service: 'api', identity: identities.internal, mtls: true, logger, onDenied: auditDenials(audit, 'api', logger) });

@@ -1,0 +1,43 @@
+// Request shapes for charges and refunds. Amounts and currencies are read by hand (charge-input.ts)
+// so that a bad one gets Omise's `invalid_charge` / `invalid_amount` with a clear message rather than
+// a generic schema error; every other field is checked here.
+import { Type, type Static } from 'typebox';
+import { Metadata } from '../customers/customers.schemas.ts';
+
+const Id = Type.String({ maxLength: 64 });
+
+export const CreateChargeBody = Type.Object({
+  amount: Type.Optional(Type.Unknown()),
+  currency: Type.Optional(Type.Unknown()),
+  card: Type.Optional(Id),
+  customer: Type.Optional(Id),
+  capture: Type.Optional(Type.Boolean()),
+  authorization_type: Type.Optional(Type.String({ enum: ['pre_auth', 'final_auth'] })),
+  description: Type.Optional(Type.String({ maxLength: 255 })),
+  metadata: Type.Optional(Metadata),
+  return_uri: Type.Optional(Type.String({ maxLength: 2048 })),
+  ip: Type.Optional(Type.String({ maxLength: 64 })),
+  zero_interest_installments: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+export type CreateChargeBody = Static<typeof CreateChargeBody>;
+
+export const UpdateChargeBody = Type.Object({
+  description: Type.Optional(Type.String({ maxLength: 255 })),
+  metadata: Type.Optional(Metadata),
+}, { additionalProperties: false });
+export type UpdateChargeBody = Static<typeof UpdateChargeBody>;
+
+export const CaptureBody = Type.Object({
+  capture_amount: Type.Optional(Type.Unknown()),
+}, { additionalProperties: false });
+export type CaptureBody = Static<typeof CaptureBody>;
+
+export const CreateRefundBody = Type.Object({
+  amount: Type.Optional(Type.Unknown()),
+  metadata: Type.Optional(Metadata),
+}, { additionalProperties: false });
+export type CreateRefundBody = Static<typeof CreateRefundBody>;
+
+/** Path ids are checked by the service (a malformed id is simply not found), not by the schema. */
+export const ChargeParams = Type.Object({ id: Type.String() });
+export const RefundParams = Type.Object({ id: Type.String(), refundId: Type.String() });

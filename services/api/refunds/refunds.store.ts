@@ -1,0 +1,45 @@
+// Queries on the api's refunds table, scoped like charges (account, mode, answered by the vault).
+import type { Insertable, Kysely, Selectable, Transaction } from '#lib/db/index.ts';
+import type { ApiDatabase } from '../db.ts';
+import type { ListParams } from '../lists/list-params.ts';
+
+export type RefundRow = Selectable<ApiDatabase['refunds']>;
+
+export function createRefundStore(db: Kysely<ApiDatabase>) {
+  const scoped = (accountId: string, livemode: boolean) =>
+    db.selectFrom('refunds').where('account_id', '=', accountId).where('livemode', '=', livemode).where('exchange', '=', 'answered');
+
+  return {
+    insert: (tx: Transaction<ApiDatabase>, row: Insertable<ApiDatabase['refunds']>) =>
+      tx.insertInto('refunds').values(row).returningAll().executeTakeFirstOrThrow(),
+
+    answer: (tx: Transaction<ApiDatabase>, id: string, exchange: 'answered' | 'refused') =>
+      tx.updateTable('refunds').set({ exchange }).where('id', '=', id).where('exchange', '=', 'requested').returningAll().executeTakeFirst(),
+
+    find: (accountId: string, livemode: boolean, chargeId: string, id: string) =>
+      scoped(accountId, livemode).selectAll().where('charge_id', '=', chargeId).where('id', '=', id).executeTakeFirst(),
+
+    async list(accountId: string, livemode: boolean, chargeId: string, params: ListParams): Promise<{ rows: RefundRow[]; total: number }> {
+      const window = scoped(accountId, livemode).where('charge_id', '=', chargeId)
+        .where('created_at', '>=', params.from).where('created_at', '<=', params.to);
+      const direction = params.order === 'chronological' ? 'asc' : 'desc';
+      const [rows, count] = await Promise.all([
+        window.selectAll().orderBy('created_at', direction).orderBy('id', direction).limit(params.limit).offset(params.offset).execute(),
+        window.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { rows, total: Number(count.n) };
+    },
+
+    /** Refunds of several charges at once (to embed them in a page of charges), oldest first. */
+    async forCharges(accountId: string, livemode: boolean, chargeIds: readonly string[]): Promise<Map<string, RefundRow[]>> {
+      const byCharge = new Map<string, RefundRow[]>(chargeIds.map((id) => [id, []]));
+      if (chargeIds.length === 0) return byCharge;
+      const rows = await scoped(accountId, livemode).selectAll().where('charge_id', 'in', chargeIds)
+        .orderBy('created_at', 'asc').orderBy('id', 'asc').execute();
+      for (const row of rows) byCharge.get(row.charge_id)?.push(row);
+      return byCharge;
+    },
+  };
+}
+
+export type RefundStore = ReturnType<typeof createRefundStore>;
