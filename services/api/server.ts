@@ -21,6 +21,7 @@ import { createRefundStore } from './refunds/refunds.store.ts';
 import { createRefundService } from './refunds/refunds.service.ts';
 import { createVaultClient } from './vault/vault-client.ts';
 import { createPublicKeySyncJob } from './vault/public-key-sync.job.ts';
+import { createChanges } from './changes/changes.ts';
 
 export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl' | 'public' | 'internal' | 'peers'>; logger: Logger; identities: ServiceIdentities }) {
   const { config, logger, identities } = deps;
@@ -34,10 +35,12 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
   const accounts = createAccountService({ db, store: createAccountStore(db), audit, onKeysChanged: () => keySync.kick() });
   const customerStore = createCustomerStore(db);
   const customers = createCustomerService({ db, store: customerStore, audit, vault });
+  // State changes fan out, inside their transaction, to the listeners registered here (events, ledger).
+  const changes = createChanges();
   const chargeStore = createChargeStore(db);
   const refundStore = createRefundStore(db);
-  const charges = createChargeService({ db, charges: chargeStore, refunds: refundStore, customers: customerStore, vault, audit });
-  const refunds = createRefundService({ db, charges: chargeStore, refunds: refundStore, vault, audit, findCharge: charges.mustFind });
+  const charges = createChargeService({ db, charges: chargeStore, refunds: refundStore, customers: customerStore, vault, audit, changes });
+  const refunds = createRefundService({ db, charges: chargeStore, refunds: refundStore, vault, audit, findCharge: charges.mustFind, changes });
   const ready = async () => (await sql`SELECT 1`.execute(db), true);
 
   if (!identities.public) throw new Error('api needs a public identity');

@@ -21,6 +21,7 @@ import type { ChargeRow, ChargeStore } from './charges.store.ts';
 import type { CaptureBody, CreateChargeBody, UpdateChargeBody } from './charges.schemas.ts';
 import { DEFAULT_CARD_FEES, type FeeRates } from './fees.ts';
 import { ask, changeFrom, isOutage, passThrough, type Refusal } from './vault-answers.ts';
+import { IGNORE_CHANGES, type ChangeKey, type ChangeRecorder } from '../changes/changes.ts';
 
 export type ChargeVault = Pick<VaultClient, 'authorize' | 'capture' | 'reverse' | 'refund'>;
 type Outcome = AuditRecord['outcome'];
@@ -46,9 +47,10 @@ export function chargeEntry(merchant: Merchant, origin: RequestOrigin, action: s
 
 export function createChargeService(deps: {
   db: Kysely<ApiDatabase>; charges: ChargeStore; refunds: RefundStore; customers: Pick<CustomerStore, 'find'>;
-  vault: ChargeVault; audit: Pick<Audit, 'record'>; fees?: FeeRates; now?: () => Date;
+  vault: ChargeVault; audit: Pick<Audit, 'record'>; changes?: ChangeRecorder; fees?: FeeRates; now?: () => Date;
 }) {
   const { db, charges, refunds, customers, vault, audit } = deps;
+  const changes = deps.changes ?? IGNORE_CHANGES;
   const now = deps.now ?? (() => new Date());
   const fees = deps.fees ?? DEFAULT_CARD_FEES;
   const inTransaction = <T>(run: (tx: Transaction<ApiDatabase>) => Promise<T>) => db.transaction().execute(run);
@@ -59,9 +61,15 @@ export function createChargeService(deps: {
     return row;
   }
 
-  async function present(merchant: Merchant, row: ChargeRow) {
+  async function present(merchant: Merchant, row: ChargeRow, at: Date = now()) {
     const embedded = await refunds.forCharges(merchant.accountId, merchant.livemode, [row.id]);
-    return presentCharge(row, embedded.get(row.id) ?? [], now());
+    return presentCharge(row, embedded.get(row.id) ?? [], at);
+  }
+
+  /** Announces a change inside its transaction (events, webhooks, ledger) with the charge as the merchant now sees it. */
+  async function announce(tx: Transaction<ApiDatabase>, merchant: Merchant, key: ChangeKey, row: ChargeRow) {
+    const at = now();
+    await changes.record(tx, { merchant, key, data: await present(merchant, row, at), at });
   }
 
   /** What the vault charges: a token, or a saved card of a customer of this merchant (the default one if unnamed). */
@@ -116,6 +124,7 @@ export function createChargeService(deps: {
           [...target, { type: 'authorization', id: answer.body.id }],
           updated.status === 'failed' ? failure(updated.failure_code ?? 'declined') : SUCCESS,
           { status: updated.status, amount: updated.amount, currency: updated.currency, failure_code: updated.failure_code }));
+        await announce(tx, merchant, 'charge.create', updated);
         return updated;
       });
       return presentCharge(row, [], at);
@@ -142,6 +151,7 @@ export function createChargeService(deps: {
         const updated = await charges.update(tx, found.id, change, now());
         await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.updated, [{ type: 'charge', id: found.id }], SUCCESS,
           { fields: Object.keys(change) }));
+        await announce(tx, merchant, 'charge.update', updated);
         return updated;
       });
       return present(merchant, row);
@@ -166,6 +176,7 @@ export function createChargeService(deps: {
         const after = await charges.applyAuthorization(tx, row.id, changeFrom(answer.body), now());
         await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.captured, [{ type: 'charge', id: row.id }], SUCCESS,
           { amount: after.captured_amount, currency: after.currency }));
+        await announce(tx, merchant, 'charge.capture', after);
         return after;
       });
       return present(merchant, updated);
@@ -183,6 +194,7 @@ export function createChargeService(deps: {
         const after = await charges.applyAuthorization(tx, row.id, changeFrom(answer.body), now());
         await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.reversed, [{ type: 'charge', id: row.id }], SUCCESS,
           { amount: after.authorized_amount, currency: after.currency }));
+        await announce(tx, merchant, 'charge.reverse', after);
         return after;
       });
       return present(merchant, updated);
@@ -195,12 +207,14 @@ export function createChargeService(deps: {
         const after = row.status === 'pending' && !row.authorized ? await charges.expire(tx, row.id, now()) : undefined;
         if (!after) throw httpError(400, 'failed_expire', 'expire failed: only a charge that is pending and not authorized can be expired');
         await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.expired, [{ type: 'charge', id: row.id }], SUCCESS));
+        await announce(tx, merchant, 'charge.expire', after);
         return after;
       });
       return present(merchant, updated);
     },
 
     mustFind,
+    announce,
   };
 }
 

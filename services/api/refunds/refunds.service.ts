@@ -17,14 +17,16 @@ import type { CreateRefundBody } from '../charges/charges.schemas.ts';
 import { chargeEntry, type ChargeService, type ChargeVault } from '../charges/charges.service.ts';
 import { ask, changeFrom, isOutage, passThrough } from '../charges/vault-answers.ts';
 import type { RefundStore } from './refunds.store.ts';
+import { IGNORE_CHANGES, type ChangeRecorder } from '../changes/changes.ts';
 
 const REFUND_ID = idPattern('refund');
 
 export function createRefundService(deps: {
   db: Kysely<ApiDatabase>; charges: ChargeStore; refunds: RefundStore; vault: Pick<ChargeVault, 'refund'>;
-  audit: Pick<Audit, 'record'>; findCharge: ChargeService['mustFind']; now?: () => Date;
+  audit: Pick<Audit, 'record'>; findCharge: ChargeService['mustFind']; changes?: ChangeRecorder; now?: () => Date;
 }) {
   const { db, charges, refunds, vault, audit, findCharge } = deps;
+  const changes = deps.changes ?? IGNORE_CHANGES;
   const now = deps.now ?? (() => new Date());
 
   return {
@@ -63,6 +65,8 @@ export function createRefundService(deps: {
         await charges.applyAuthorization(tx, charge.id, changeFrom(answer.body), now());
         await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.refunded, targets, { result: 'success' },
           { amount: answered.amount, currency: answered.currency, refunded_amount: answer.body.refunded_amount }));
+        const at = now();
+        await changes.record(tx, { merchant, key: 'refund.create', data: presentRefund(answered), at });
         return answered;
       });
       return presentRefund(refund);
