@@ -1,4 +1,5 @@
-// The `strongroom` command: start the platform, verify audit chains, operate the KMS (seal, unseal, keys).
+// The `strongroom` command: start the platform, verify audit chains, operate the KMS (seal, unseal, keys),
+// manage merchants' API keys.
 import { readPlatformSettings } from '#lib/config/index.ts';
 
 const [command, ...rest] = process.argv.slice(2);
@@ -25,12 +26,18 @@ switch (command) {
     process.exitCode = await kmsCommand(settings, rest);
     break;
   }
+  case 'keys': {
+    const { keysCommand } = await import('./platform/keys-command.ts');
+    process.exitCode = await keysCommand(settings, rest);
+    break;
+  }
   default:
     console.error([
       'usage: strongroom start [--production]',
       '       strongroom audit verify [--service kms|vault|api|dashboard] [--public-key keys.json]',
       '       strongroom kms status|init|unseal|reset-unseal|seal|describe|rotate|min-version|set-state|public-keys (strongroom kms help)',
       '       strongroom pki client-cert scanner|operator <out.pem>',
+      '       strongroom keys list|create|roll|allow|revoke <account> … (strongroom keys help)',
     ].join('\n'));
     process.exitCode = 2;
 }

@@ -109,10 +109,11 @@ describe('charges and refunds over the official omise client', () => {
         funding_amount: created.funding_amount, funding_currency: created.funding_currency, transaction_fees: created.transaction_fees },
       { object: 'charge', livemode: false, location: `/charges/${created.id}`, amount: 100000, currency: 'THB', status: 'successful',
         capture: true, authorized: true, paid: true, capturable: false, reversible: false, reversed: false, refundable: true, expired: false, disputable: true,
-        authorized_amount: 100000, captured_amount: 100000, refunded_amount: 0, fee: 3650, fee_vat: 256, net: 96094, transaction: null, failure_code: null,
+        authorized_amount: 100000, captured_amount: 100000, refunded_amount: 0, fee: 3650, fee_vat: 256, net: 96094, transaction: created.transaction, failure_code: null,
         description: 'order A-1', metadata: { order: 'A-1', items: [1, 2] }, ip: '203.0.113.7', return_uri: 'https://shop.example/return', customer: null,
         funding_amount: 100000, funding_currency: 'THB', transaction_fees: { fee_flat: '0.0', fee_rate: '3.65', vat_rate: '7.0' } },
     );
+    assert.match(created.transaction, /^trxn_test_[0-9a-z]{19}$/, 'paid: the ledger credit is named (test/api.ledger.test.ts checks it)');
     for (const field of ['created_at', 'authorized_at', 'paid_at', 'expires_at']) assert.match(created[field], TIME, field);
     assert.equal(Date.parse(created.expires_at) - Date.parse(created.created_at), 7 * 86_400_000, 'expires_at = created_at + 7 days');
     assert.equal(created.card.id, tok.card.id);
@@ -141,8 +142,9 @@ describe('charges and refunds over the official omise client', () => {
       { object: partial.object, amount: partial.amount, currency: partial.currency, charge: partial.charge, status: partial.status, voided: partial.voided,
         metadata: partial.metadata, location: partial.location, transaction: partial.transaction, livemode: partial.livemode },
       { object: 'refund', amount: 30000, currency: 'THB', charge: created.id, status: 'closed', voided: false, metadata: { reason: 'damaged' },
-        location: `/charges/${created.id}/refunds/${partial.id}`, transaction: null, livemode: false },
+        location: `/charges/${created.id}/refunds/${partial.id}`, transaction: partial.transaction, livemode: false },
     );
+    assert.match(partial.transaction, /^trxn_test_[0-9a-z]{19}$/, 'the ledger debit is named');
     const afterPartial = await client.charges.retrieve(created.id);
     assert.deepEqual([afterPartial.refunded_amount, afterPartial.refundable, afterPartial.partially_refundable, afterPartial.refunds.total], [30000, true, true, 1]);
     assert.equal(afterPartial.refunds.data[0].id, partial.id);

@@ -154,7 +154,7 @@ describe('customers and cards over the official omise client', () => {
     assert.deepEqual([bare.default_card, bare.cards.total, bare.email, bare.description, bare.metadata], [null, 0, null, null, {}]);
   });
 
-  test('update adds a second card, picks the default; cards are listed, read, refused an update, deleted (the default moves)', async () => {
+  test('update adds a second card, picks the default; cards are listed, read, updated, deleted (the default moves)', async () => {
     const first = await token(VISA);
     const customer = await client.customers.create({ email: 'two@example.com', card: first.id });
     const second = await token(MASTERCARD, { name: 'Second Card' });
@@ -182,13 +182,23 @@ describe('customers and cards over the official omise client', () => {
       [second.card.id, 'MasterCard', '4444', 'Second Card', `/customers/${customer.id}/cards/${second.card.id}`]);
     assert.ok(!JSON.stringify(card).includes(MASTERCARD));
 
-    // The vault has no card update yet: a change is refused clearly; nothing changes.
-    const change = await refusal(client.customers.updateCard(customer.id, second.card.id, { name: 'New Name', expiration_month: 1 }));
-    assert.equal(change.code, 'feature_not_supported');
-    assert.match(change.message, /expiration_month, name/);
-    assert.equal((await raw(`/customers/${customer.id}/cards/${second.card.id}`, { method: 'PATCH', body: { city: 'Chiang Mai' } })).status, 400);
-    assert.deepEqual(await client.customers.updateCard(customer.id, second.card.id, {}), card);
+    // Card update (§8.5): name, expiry, city and postal code change at the vault; never the number.
+    const changed = await client.customers.updateCard(customer.id, second.card.id, { name: 'New Name', expiration_month: 1, expiration_year: 2041, city: 'Chiang Mai', postal_code: '50200' });
+    assert.deepEqual(Object.keys(changed).sort(), [...CARD_KEYS].sort());
+    assert.deepEqual([changed.id, changed.name, changed.expiration_month, changed.expiration_year, changed.city, changed.postal_code, changed.last_digits, changed.fingerprint],
+      [second.card.id, 'New Name', 1, 2041, 'Chiang Mai', '50200', '4444', card.fingerprint]);
+    assert.ok(!JSON.stringify(changed).includes(MASTERCARD));
+    assert.deepEqual(await client.customers.retrieveCard(customer.id, second.card.id), changed);
+    const one = await raw(`/customers/${customer.id}/cards/${second.card.id}`, { method: 'PATCH', body: { city: 'Phuket' } });
+    assert.deepEqual([one.status, one.body.city, one.body.name], [200, 'Phuket', 'New Name'], 'one field alone');
+    assert.deepEqual(await client.customers.updateCard(customer.id, second.card.id, {}), { ...changed, city: 'Phuket' }, 'nothing to change: the card');
+    const past = await refusal(client.customers.updateCard(customer.id, second.card.id, { expiration_month: 1, expiration_year: 2020 }));
+    assert.deepEqual([past.code, past.message], ['invalid_card', 'expiration date cannot be in the past']);
     assert.equal((await refusal(client.customers.updateCard(customer.id, second.card.id, { expiration_month: 13 }))).code, 'bad_request');
+    assert.equal((await refusal(client.customers.updateCard(customer.id, second.card.id, { number: '4111111111111111' }))).code, 'bad_request');
+    assert.equal((await client.customers.retrieveCard(customer.id, second.card.id)).expiration_year, 2041, 'refusals change nothing');
+    const updates = await auditOf('card', second.card.id);
+    assert.ok(updates.some((entry) => entry.action === 'card.update' && JSON.stringify(entry.metadata.fields) === JSON.stringify(['city', 'expiration_month', 'expiration_year', 'name', 'postal_code'])));
 
     // Deleting the default: the full card with deleted:true; the most recent card left becomes the default.
     const deleted = await client.customers.destroyCard(customer.id, second.card.id);
@@ -206,7 +216,7 @@ describe('customers and cards over the official omise client', () => {
     assert.equal((await client.customers.update(customer.id, { card: third.id })).default_card, third.card.id);
 
     const actions = (await auditOf('customer', customer.id)).map((entry) => entry.action).sort();
-    assert.deepEqual(actions, ['card.destroy', 'card.destroy', 'customer.create', 'customer.update', 'customer.update', 'customer.update', 'customer.update']);
+    assert.deepEqual(actions, ['card.destroy', 'card.destroy', 'card.update', 'card.update', 'customer.create', 'customer.update', 'customer.update', 'customer.update', 'customer.update']);
   });
 
   test('destroy: the full customer with deleted:true, its cards erased at the vault; then it is gone', async () => {
@@ -288,6 +298,9 @@ describe('customers and cards over the official omise client', () => {
     const sibling = await client.customers.create({});
     assert.equal((await refusal(client.customers.retrieveCard(sibling.id, tok.card.id))).code, 'not_found');
     assert.equal((await refusal(client.customers.destroyCard(sibling.id, tok.card.id))).code, 'not_found');
+    assert.equal((await refusal(client.customers.updateCard(sibling.id, tok.card.id, { name: 'Sibling' }))).code, 'not_found');
+    assert.equal((await refusal(theirs.customers.updateCard(mine.id, tok.card.id, { name: 'Stolen' }))).code, 'not_found');
+    assert.equal((await client.customers.retrieveCard(mine.id, tok.card.id)).name, tok.card.name, 'untouched by either');
     assert.equal((await refusal(client.customers.update(sibling.id, { default_card: tok.card.id }))).code, 'not_found');
     assert.equal((await client.customers.retrieve(mine.id)).cards.total, 1);
 

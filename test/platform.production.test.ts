@@ -31,6 +31,7 @@ test('production with every operator setting has nothing to refuse', () => {
     STRONGROOM_INTERNAL_CA_FILE: '/etc/sr/ca.crt', STRONGROOM_INTERNAL_TLS_DIR: '/etc/sr/internal',
     KMS_DATABASE_URL: 'postgres://k@db/kms', VAULT_DATABASE_URL: 'postgres://v@db/vault',
     API_DATABASE_URL: 'postgres://a@db/api', DASHBOARD_DATABASE_URL: 'postgres://d@db/dashboard',
+    STRONGROOM_SMTP_URL: 'smtps://mailer:secret@smtp.example:465',
   };
   assert.deepEqual(productionProblems(readPlatformSettings(env)), []);
 });

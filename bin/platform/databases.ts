@@ -8,6 +8,7 @@ import { createEmbeddedCluster, type EmbeddedCluster } from '#lib/pg-embedded/in
 import { auditMigrations } from '#lib/audit/index.ts';
 import { CLUSTER_OF, SERVICES, type PlatformSettings, type ServiceName } from '#lib/config/index.ts';
 import { loadOrCreateCredentials } from './credentials.ts';
+import { installDeliveryQueue } from '../../services/api/webhooks/queue-install.ts';
 
 const root = new URL('../../', import.meta.url);
 
@@ -78,6 +79,8 @@ export async function prepareDatabases(settings: PlatformSettings, clusters: Par
     const db = openDatabase(migratorUrls[service], { max: 1, applicationName: `${service}-migrate` });
     try {
       await migrate(db as Kysely<unknown>, await migrationSetsFor(service), { runtimeRole: roleOf(runtimeUrls[service]) });
+      // The api's webhook queue is pg-boss's own schema: installed (or upgraded) here, by the owner.
+      if (service === 'api') await installDeliveryQueue(migratorUrls[service], roleOf(runtimeUrls[service]));
     } finally {
       await db.destroy();
     }

@@ -23,7 +23,8 @@ const USAGE = `usage: strongroom kms <command>
   public-keys [key]               published verification keys (default audit-checkpoint), as the
                                   key file of \`strongroom audit verify --public-key\``;
 
-async function operatorIdentity(settings: PlatformSettings, env: NodeJS.ProcessEnv): Promise<Identity> {
+/** The operator's mTLS identity (also used by `strongroom keys`). */
+export async function operatorIdentity(settings: PlatformSettings, env: NodeJS.ProcessEnv): Promise<Identity> {
   if (env.STRONGROOM_OPERATOR_CERT_FILE && env.STRONGROOM_OPERATOR_KEY_FILE && settings.tlsFiles.internalCa) {
     return createStaticIdentity({
       certPem: await readFile(env.STRONGROOM_OPERATOR_CERT_FILE, 'utf8'),

@@ -19,6 +19,18 @@ function kmsExtra(settings: PlatformSettings, dir: string): Record<string, unkno
   };
 }
 
+/** Where payers' browsers reach the api host (3-D Secure pages): the first public hostname, as demo.json names it. */
+function apiPublicUrl(settings: PlatformSettings): string {
+  return `https://${settings.publicHostnames[0] ?? 'localhost'}:${settings.ports.api}`;
+}
+
+/** The dashboard section: policy profile, the origin emailed links use, SMTP (services/dashboard/dashboard-settings.ts). */
+function dashboardExtra(settings: PlatformSettings): Record<string, unknown> {
+  const { policyProfile, publicUrl, smtpUrl, mailFrom } = settings.dashboard;
+  const origin = publicUrl ?? `https://${settings.publicHostnames[0] ?? 'localhost'}:${settings.ports.dashboard}`;
+  return { policyProfile, publicOrigin: new URL(origin).origin, ...(smtpUrl ? { smtpUrl } : {}), ...(mailFrom ? { mailFrom } : {}) };
+}
+
 export async function writeServiceConfigs(settings: PlatformSettings, runtimeUrls: Record<ServiceName, string>) {
   const { ports, bind } = settings;
   const internalUrl: Partial<Record<ServiceName, string>> = {
@@ -55,7 +67,8 @@ export async function writeServiceConfigs(settings: PlatformSettings, runtimeUrl
           publicCert: settings.tlsFiles.publicCert,
         }
         : { source: 'supervisor' },
-      extra: service === 'kms' ? kmsExtra(settings, dir) : {},
+      extra: service === 'kms' ? kmsExtra(settings, dir) : service === 'api' ? { rateLimits: settings.apiRateLimits, webhooks: settings.apiWebhooks, publicUrl: apiPublicUrl(settings) }
+        : service === 'dashboard' ? dashboardExtra(settings) : {},
     };
     files[service] = join(dir, 'config.json');
     await writeFile(files[service], JSON.stringify(config, null, 2), { mode: 0o600 });

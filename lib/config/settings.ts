@@ -32,6 +32,12 @@ export type PlatformSettings = {
     pkcs11?: { modulePath: string; slot?: number; tokenLabel?: string; pinFile?: string; pinEnv?: string };
     rotationCheckSeconds: number;
   };
+  /** Merchant API rate limits per minute; absent ones take the api's defaults (services/api/requests/rate-limit.ts). */
+  apiRateLimits: { perKeyPerMinute?: number; authFailuresPerMinute?: number };
+  /** Webhook deliveries (services/api/webhooks): private test hosts (development only), an extra trusted CA, the first retry delay. */
+  apiWebhooks: { allowPrivateTestHosts: boolean; caFile?: string; retryDelaySeconds?: number };
+  /** Merchant dashboard (services/dashboard/README.md): policy profile, the address emailed links use, SMTP. */
+  dashboard: { policyProfile: 'pci' | 'nist'; publicUrl?: string; smtpUrl?: string; mailFrom?: string };
 };
 
 const DOCUMENTED = {
@@ -47,6 +53,15 @@ const DOCUMENTED = {
   STRONGROOM_KMS_PKCS11_TOKEN_LABEL: 'token label',
   STRONGROOM_KMS_PKCS11_PIN_FILE: 'file holding the user PIN (preferred)',
   STRONGROOM_KMS_PKCS11_PIN: 'the user PIN, when no PIN file is used',
+  STRONGROOM_API_RATE_LIMIT: 'requests per minute per secret key on the api host (default 1000)',
+  STRONGROOM_API_AUTH_FAILURE_LIMIT: 'failed authentications per minute per client IP on the api host (default 20)',
+  STRONGROOM_WEBHOOK_ALLOW_PRIVATE_TEST_HOSTS: 'true: test-mode webhook endpoints may be private or loopback hosts (development only)',
+  STRONGROOM_WEBHOOK_CA_FILE: 'PEM of an extra CA trusted for webhook deliveries, besides the public roots',
+  STRONGROOM_WEBHOOK_RETRY_DELAY_SECONDS: 'first webhook retry after this many seconds, then doubling (default 30)',
+  STRONGROOM_DASHBOARD_POLICY: 'dashboard policy profile: pci (default) or nist (services/dashboard/README.md)',
+  STRONGROOM_DASHBOARD_URL: 'https://host[:port] of the dashboard as users reach it, for emailed links (default https://localhost:<port>)',
+  STRONGROOM_SMTP_URL: 'smtps://user:pass@host:465 or smtp://… (STARTTLS required) for dashboard email; required in production',
+  STRONGROOM_MAIL_FROM: 'sender of dashboard email (default Strongroom <no-reply@dashboard host>)',
 } as const;
 export const DOCUMENTED_ENV = DOCUMENTED;
 
@@ -63,6 +78,14 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   if (!raw) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 30) throw new Error(`${name} must be a whole number of seconds ≥ 30`);
+  return n;
+}
+
+function perMinute(env: NodeJS.ProcessEnv, name: keyof typeof DOCUMENTED): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1 (per minute), got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -104,7 +127,34 @@ export function readPlatformSettings(env: NodeJS.ProcessEnv = process.env, argv:
     },
     logLevel: env.STRONGROOM_LOG_LEVEL || 'info',
     kms: readKmsSettings(env),
+    apiRateLimits: {
+      perKeyPerMinute: perMinute(env, 'STRONGROOM_API_RATE_LIMIT'),
+      authFailuresPerMinute: perMinute(env, 'STRONGROOM_API_AUTH_FAILURE_LIMIT'),
+    },
+    apiWebhooks: readWebhookSettings(env),
+    dashboard: readDashboardEnv(env),
   };
+}
+
+function readDashboardEnv(env: NodeJS.ProcessEnv): PlatformSettings['dashboard'] {
+  const policyProfile = env.STRONGROOM_DASHBOARD_POLICY || 'pci';
+  if (policyProfile !== 'pci' && policyProfile !== 'nist') throw new Error('STRONGROOM_DASHBOARD_POLICY must be pci or nist');
+  const publicUrl = env.STRONGROOM_DASHBOARD_URL || undefined;
+  if (publicUrl !== undefined && !/^https:\/\/[^/?#@\s]+\/?$/.test(publicUrl)) throw new Error('STRONGROOM_DASHBOARD_URL must be https://host[:port]');
+  const smtpUrl = env.STRONGROOM_SMTP_URL || undefined;
+  if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) throw new Error('STRONGROOM_SMTP_URL must start with smtps:// or smtp://');
+  return { policyProfile, publicUrl, smtpUrl, mailFrom: env.STRONGROOM_MAIL_FROM || undefined };
+}
+
+function readWebhookSettings(env: NodeJS.ProcessEnv): PlatformSettings['apiWebhooks'] {
+  const allow = env.STRONGROOM_WEBHOOK_ALLOW_PRIVATE_TEST_HOSTS ?? '';
+  if (!['', 'true', 'false'].includes(allow)) throw new Error('STRONGROOM_WEBHOOK_ALLOW_PRIVATE_TEST_HOSTS must be true or false');
+  const delay = env.STRONGROOM_WEBHOOK_RETRY_DELAY_SECONDS;
+  const retryDelaySeconds = delay ? Number(delay) : undefined;
+  if (retryDelaySeconds !== undefined && !(Number.isInteger(retryDelaySeconds) && retryDelaySeconds >= 1 && retryDelaySeconds <= 3600)) {
+    throw new Error('STRONGROOM_WEBHOOK_RETRY_DELAY_SECONDS must be a whole number of seconds from 1 to 3600');
+  }
+  return { allowPrivateTestHosts: allow === 'true', caFile: env.STRONGROOM_WEBHOOK_CA_FILE || undefined, retryDelaySeconds };
 }
 
 function readKmsSettings(env: NodeJS.ProcessEnv): PlatformSettings['kms'] {
@@ -144,6 +194,12 @@ export function productionProblems(settings: PlatformSettings): string[] {
   }
   for (const service of SERVICES) {
     if (!settings.databaseUrls[service]) problems.push(`${service.toUpperCase()}_DATABASE_URL is required; the embedded database is a dev default`);
+  }
+  if (settings.apiWebhooks.allowPrivateTestHosts) {
+    problems.push('STRONGROOM_WEBHOOK_ALLOW_PRIVATE_TEST_HOSTS is a development setting: webhooks would reach the private network');
+  }
+  if (!settings.dashboard.smtpUrl) {
+    problems.push('STRONGROOM_SMTP_URL is required: the dashboard\'s development outbox would keep sign-up and reset links in a table instead of sending them');
   }
   return problems;
 }

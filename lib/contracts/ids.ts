@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 export const ID_PREFIXES = {
   account: 'acct', customer: 'cust', card: 'card', token: 'tokn', charge: 'chrg', refund: 'rfnd',
   event: 'evnt', webhook: 'wbhk', transaction: 'trxn', key: 'key', user: 'user', session: 'sess',
-  invitation: 'invt', request: 'req', authorization: 'auth',
+  invitation: 'invt', request: 'req', authorization: 'auth', webhook_delivery: 'whdl',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -47,6 +47,11 @@ function send(reply: FastifyReply, classified: Classified): void {
     .send(errorBody(classified.code, classified.message));
 }
 
+/** For errors Fastify raises before routing (bad URL), which bypass the error handler. */
+export function sendFrameworkError(error: unknown, reply: FastifyReply): void {
+  send(reply, classifyError(error));
+}
+
 /** One error handler and one 404 for the whole app; the body is always the Omise error shape. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {

@@ -63,6 +63,7 @@ describe('security headers', () => {
       { label: '413', path: '/echo-size', method: 'POST', body: JSON.stringify({ a: 'x'.repeat(70_000) }), headers: { 'content-type': 'application/json' }, status: 413 },
       { label: '415', path: '/echo-size', method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' }, status: 415 },
       { label: '500', path: '/boom', status: 500 },
+      { label: '400 malformed URL (answered before any hook)', path: '/%zz', status: 400 },
     ];
     for (const { label, status, ...request } of cases) {
       const response = await rawRequest(port, { ca: ca.certPem, ...request });
@@ -93,6 +94,13 @@ describe('request id', () => {
     assert.notEqual(body.id, 'req_chosenByTheCaller123');
     assert.equal(response.headers['x-request-id'], body.id);
     assert.equal(body.caller, null, 'no caller identity on a public app');
+  });
+
+  test('a malformed URL gets the Omise error object and a request id too', async () => {
+    const response = await rawRequest(port, { ca: ca.certPem, path: '/charges/%zz' });
+    assert.equal(response.status, 400);
+    assert.equal((response.json() as { code: string }).code, 'bad_request');
+    assert.match(String(response.headers['x-request-id']), /^req_[A-Za-z0-9_-]{16}$/);
   });
 
   test('ids are unique', async () => {

@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { serverTlsOptions, type Identity } from '#lib/tls/index.ts';
 import { handshakeRefusalReason, installCallerAuthorization, type Denial, type OnDenied } from './caller-authorization.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { installErrorHandling, sendFrameworkError } from './error-handler.ts';
 import { requestIdGenerator } from './request-id.ts';
 import { installSecurityHeaders, MIN_HSTS_SECONDS } from './security-headers.ts';
 
@@ -29,6 +29,7 @@ const MAX_LOGGED_PATH = 512;
  */
 export function createHttpsApp(options: HttpsAppOptions): FastifyInstance {
   const { identity, mtls, logger } = options;
+  let secureHeaders: ReturnType<typeof installSecurityHeaders> = () => undefined;
   const app = Fastify({
     https: serverTlsOptions(identity.current(), { mtls }),
     loggerInstance: logger.child({ component: 'http', mtls }),
@@ -43,6 +44,11 @@ export function createHttpsApp(options: HttpsAppOptions): FastifyInstance {
     onConstructorPoisoning: 'error',
     // additionalProperties: false means "reject", not "silently drop".
     ajv: { customOptions: { removeAdditional: false } },
+    // A malformed URL is answered before any hook runs: give it the same headers, request id and error shape.
+    frameworkErrors: (error, request, reply) => {
+      secureHeaders(request, reply);
+      sendFrameworkError(error, reply);
+    },
   }) as unknown as FastifyInstance;
 
   const report = (denial: Denial): void => {
@@ -57,7 +63,7 @@ export function createHttpsApp(options: HttpsAppOptions): FastifyInstance {
   // JSON only by default; a service that needs another format registers its parser explicitly.
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('caller', null);
-  installSecurityHeaders(app, { hstsMaxAgeSeconds: options.hstsMaxAgeSeconds ?? MIN_HSTS_SECONDS });
+  secureHeaders = installSecurityHeaders(app, { hstsMaxAgeSeconds: options.hstsMaxAgeSeconds ?? MIN_HSTS_SECONDS });
   installErrorHandling(app);
 
   const server = app.server as unknown as HttpsServer;

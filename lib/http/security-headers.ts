@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'";
 export const MIN_HSTS_SECONDS = 31_536_000;
@@ -8,7 +8,7 @@ export const MIN_HSTS_SECONDS = 31_536_000;
  * A route overrides one by setting it again (`reply.header('content-security-policy', …)` for a page,
  * `reply.header('cache-control', 'public, max-age=300')` for a static asset).
  */
-export function installSecurityHeaders(app: FastifyInstance, options: { readonly hstsMaxAgeSeconds: number }): void {
+export function installSecurityHeaders(app: FastifyInstance, options: { readonly hstsMaxAgeSeconds: number }): (request: FastifyRequest, reply: FastifyReply) => void {
   if (!Number.isInteger(options.hstsMaxAgeSeconds) || options.hstsMaxAgeSeconds < MIN_HSTS_SECONDS) {
     throw new RangeError(`hstsMaxAgeSeconds must be at least ${MIN_HSTS_SECONDS} (one year)`);
   }
@@ -23,8 +23,11 @@ export function installSecurityHeaders(app: FastifyInstance, options: { readonly
     'cross-origin-resource-policy': 'same-origin',
     'x-permitted-cross-domain-policies': 'none',
   };
-  app.addHook('onRequest', async (request, reply) => {
+  const apply = (request: FastifyRequest, reply: FastifyReply): void => {
     reply.headers(headers);
     reply.header('x-request-id', request.id);
-  });
+  };
+  app.addHook('onRequest', async (request, reply) => apply(request, reply));
+  // Returned for the answers Fastify gives before any hook runs (malformed URLs: https-app.ts).
+  return apply;
 }

@@ -5,6 +5,7 @@ import { hashApiKey, keyFromAuthorization } from '#lib/contracts/index.ts';
 import { httpError } from '#lib/http/index.ts';
 import { sql, type Kysely } from '#lib/db/index.ts';
 import type { ApiDatabase } from '../db.ts';
+import { allowlistAddress } from '../keys/ip-allowlist.ts';
 
 export type Merchant = { accountId: string; livemode: boolean; keyId: string };
 
@@ -27,7 +28,7 @@ export function registerSecretKeyAuth(app: FastifyInstance, deps: { db: Kysely<A
     if (!key || !key.startsWith('skey_')) throw httpError(401, 'authentication_failure', 'authentication failed');
     const row = await deps.db.selectFrom('api_keys')
       .select(['id', 'account_id', 'livemode'])
-      .select(sql<boolean>`(ip_allowlist IS NULL OR ${request.ip}::inet <<= ANY (ip_allowlist))`.as('ip_allowed'))
+      .select(sql<boolean>`(ip_allowlist IS NULL OR ${allowlistAddress(request.ip)}::inet <<= ANY (ip_allowlist))`.as('ip_allowed'))
       .where('secret_hash', '=', hashApiKey(key))
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date())]))
       .executeTakeFirst();

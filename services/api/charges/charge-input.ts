@@ -16,6 +16,8 @@ export type ChargeSource =
 export type ChargeInput = {
   amount: number; currency: string; capture: boolean; authorizationType: string | null;
   description: string | null; metadata: Record<string, unknown>; returnUri: string | null; ip: string | null;
+  /** The merchant asked for 3-D Secure (`authentication: "3DS"`). */
+  threeDSecure: boolean;
   source: ChargeSource;
 };
 
@@ -70,10 +72,16 @@ function readReturnUri(value: string | undefined): string | null {
   if (value === undefined || value === '') return null;
   let url: URL | null = null;
   try { url = new URL(value); } catch { url = null; }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
+  // Control characters and spaces are refused, not dropped as the URL parser would: the payer is redirected to it.
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '' || /[\u0000-\u0020\u007f]/.test(value)) {
     throw httpError(400, 'invalid_charge', 'return uri is invalid');
   }
   return value;
+}
+
+function readAuthentication(value: string | undefined): boolean {
+  if (value === 'PASSKEY') throw httpError(400, 'feature_not_supported', 'authentication PASSKEY is not supported; use 3DS');
+  return value === '3DS';
 }
 
 export function readChargeInput(body: CreateChargeBody): ChargeInput {
@@ -93,7 +101,7 @@ export function readChargeInput(body: CreateChargeBody): ChargeInput {
   return {
     amount: amount.value, currency: currency.value, capture: body.capture ?? true,
     authorizationType: body.authorization_type ?? null, description: body.description ?? null,
-    metadata: body.metadata ?? {}, returnUri: readReturnUri(body.return_uri), ip,
+    metadata: body.metadata ?? {}, returnUri: readReturnUri(body.return_uri), ip, threeDSecure: readAuthentication(body.authentication),
     source: readSource(body),
   };
 }

@@ -1,6 +1,6 @@
 // The Omise charge and refund objects (docs/omise-compat.md §7.3, §7.4): every field present, null
-// when empty, flags derived from the state as in the status/flag table. The transactions ledger
-// comes later: `transaction` stays null until then.
+// when empty, flags derived from the state as in the status/flag table. `transaction` names the ledger
+// transaction (services/api/ledger) the capture or refund posted, in the same database transaction.
 import type { ChargeRow } from './charges.store.ts';
 import type { RefundRow } from '../refunds/refunds.store.ts';
 import { embeddedListParams, listObject, omiseTime } from '../lists/list-params.ts';
@@ -30,7 +30,7 @@ export function presentRefund(row: RefundRow) {
     amount: row.amount,
     currency: row.currency,
     charge: row.charge_id,
-    transaction: null,
+    transaction: row.transaction_id,
     status: row.status,
     voided: row.voided,
     metadata: row.metadata,
@@ -89,13 +89,13 @@ export function presentCharge(row: ChargeRow, refunds: readonly RefundRow[], now
     merchant_advice: null,
     merchant_advice_code: null,
     missing_3ds_fields: [],
-    authenticated_by: null,
+    authenticated_by: row.authenticated_by ?? null,
     authorize_uri: row.authorize_uri,
     return_uri: row.return_uri,
     card: row.card,
     customer: row.customer_id,
     source: null,
-    transaction: null,
+    transaction: paid ? row.transaction_id : null,
     ip: row.ip,
     fee: fees.fee,
     fee_vat: fees.fee_vat,

@@ -17,6 +17,8 @@ export const CreateChargeBody = Type.Object({
   metadata: Type.Optional(Metadata),
   return_uri: Type.Optional(Type.String({ maxLength: 2048 })),
   ip: Type.Optional(Type.String({ maxLength: 64 })),
+  /** Ask for 3-D Secure on this charge (services/api/three-d-secure); PASSKEY is refused. */
+  authentication: Type.Optional(Type.String({ enum: ['3DS', 'PASSKEY'] })),
   zero_interest_installments: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
 export type CreateChargeBody = Static<typeof CreateChargeBody>;

@@ -48,6 +48,8 @@ export function chargeEntry(merchant: Merchant, origin: RequestOrigin, action: s
 export function createChargeService(deps: {
   db: Kysely<ApiDatabase>; charges: ChargeStore; refunds: RefundStore; customers: Pick<CustomerStore, 'find'>;
   vault: ChargeVault; audit: Pick<Audit, 'record'>; changes?: ChangeRecorder; fees?: FeeRates; now?: () => Date;
+  /** Opens the payer's 3-D Secure page of a charge waiting for it (services/api/three-d-secure). */
+  authenticationPages?: { open(tx: Transaction<ApiDatabase>, row: ChargeRow, at: Date): Promise<ChargeRow> };
 }) {
   const { db, charges, refunds, customers, vault, audit } = deps;
   const changes = deps.changes ?? IGNORE_CHANGES;
@@ -61,13 +63,13 @@ export function createChargeService(deps: {
     return row;
   }
 
-  async function present(merchant: Merchant, row: ChargeRow, at: Date = now()) {
+  async function present(merchant: Pick<Merchant, 'accountId' | 'livemode'>, row: ChargeRow, at: Date = now()) {
     const embedded = await refunds.forCharges(merchant.accountId, merchant.livemode, [row.id]);
     return presentCharge(row, embedded.get(row.id) ?? [], at);
   }
 
   /** Announces a change inside its transaction (events, webhooks, ledger) with the charge as the merchant now sees it. */
-  async function announce(tx: Transaction<ApiDatabase>, merchant: Merchant, key: ChangeKey, row: ChargeRow) {
+  async function announce(tx: Transaction<ApiDatabase>, merchant: Pick<Merchant, 'accountId' | 'livemode'>, key: ChangeKey, row: ChargeRow) {
     const at = now();
     await changes.record(tx, { merchant, key, data: await present(merchant, row, at), at });
   }
@@ -101,12 +103,14 @@ export function createChargeService(deps: {
           description: input.description, metadata: JSON.stringify(input.metadata), capture: input.capture,
           authorization_type: input.authorizationType, customer_id: source.customer ?? null, token_id: source.token ?? null,
           card_id: source.card ?? null, return_uri: input.returnUri, ip: input.ip, fee_rate_bp: fees.feeRateBp, vat_rate_bp: fees.vatRateBp,
+          transaction_id: newId('transaction', merchant.livemode), // the ledger credit's id, named by the charge once paid
         });
         await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.requested, target, SUCCESS,
           { amount: input.amount, currency: input.currency, capture: input.capture }));
       });
       const answer = await ask(() => vault.authorize(merchant.accountId, {
         livemode: merchant.livemode, charge_id: id, amount: input.amount, currency: input.currency, capture: input.capture, ...source,
+        three_d_secure: input.threeDSecure,
       }, origin.requestId));
       const at = now();
       if (!answer.ok) {
@@ -119,7 +123,9 @@ export function createChargeService(deps: {
         throw error;
       }
       const row = await inTransaction(async (tx) => {
-        const updated = await charges.applyAuthorization(tx, id, changeFrom(answer.body), at);
+        const applied = await charges.applyAuthorization(tx, id, changeFrom(answer.body), at);
+        const pages = deps.authenticationPages;
+        const updated = answer.body.status === 'authentication_required' && pages ? await pages.open(tx, applied, at) : applied;
         await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.created,
           [...target, { type: 'authorization', id: answer.body.id }],
           updated.status === 'failed' ? failure(updated.failure_code ?? 'declined') : SUCCESS,

@@ -1,7 +1,6 @@
-// A customer's saved cards (docs/omise-compat.md §8.5): listed, read and deleted at the vault, which
+// A customer's saved cards (docs/omise-compat.md §8.5): listed, read, updated and deleted at the vault, which
 // holds them; the api checks the customer is the merchant's and keeps its default_card right.
 // Which cards are the customer's is the vault's answer for that customer (never a card id alone).
-import { httpError } from '#lib/http/index.ts';
 import type { Kysely } from '#lib/db/index.ts';
 import type { Audit } from '#lib/audit/index.ts';
 import type { ApiDatabase } from '../db.ts';
@@ -11,14 +10,18 @@ import type { VaultCard, VaultClient } from '../vault/vault-client.ts';
 import type { CustomerStore } from './customers.store.ts';
 import type { UpdateCardBody } from './customers.schemas.ts';
 import { CUSTOMER_AUDIT, customerAuditRecord, type RequestOrigin } from './customers.audit.ts';
-import { must } from './vault-calls.ts';
+import { ask, must, passThrough } from './vault-calls.ts';
+import { IGNORE_CHANGES, type ChangeRecorder } from '../changes/changes.ts';
 import { checkIds, notFound } from './customer-ids.ts';
 
 export function createCustomerCardService(deps: {
-  db: Kysely<ApiDatabase>; store: CustomerStore; audit: Pick<Audit, 'record'>; vault: Pick<VaultClient, 'deleteCard'>;
+  db: Kysely<ApiDatabase>; store: CustomerStore; audit: Pick<Audit, 'record'>; vault: Pick<VaultClient, 'deleteCard' | 'updateCard'>;
   cardsOf: (merchant: Merchant, customerId: string) => Promise<VaultCard[]>;
+  /** Where `card.update` is announced (events, webhooks); the customers service passes its own `changes`. */
+  changes?: ChangeRecorder;
 }) {
   const { db, store, audit, vault, cardsOf } = deps;
+  const changes = deps.changes ?? IGNORE_CHANGES;
 
   /** The merchant's live customer's cards; 404 for anybody else's customer. */
   async function cardsOfCustomer(merchant: Merchant, customerId: string): Promise<VaultCard[]> {
@@ -52,18 +55,23 @@ export function createCustomerCardService(deps: {
     },
 
     /**
-     * Omise lets the merchant change a saved card's name, expiry, city and postal code. The card lives in
-     * the vault, whose internal API has no update operation yet: a request that changes nothing answers
-     * the card; one that would change it is refused, clearly, rather than pretending.
+     * Changes a saved card's name, expiry, city or postal code at the vault (which checks the card is this
+     * customer's and the expiry is not past), under the customer's row lock, audited and announced as
+     * `card.update` in the api's transaction. A request that changes nothing answers the card.
      */
-    async update(merchant: Merchant, customerId: string, cardId: string, body: UpdateCardBody) {
+    async update(merchant: Merchant, customerId: string, cardId: string, body: UpdateCardBody, origin: RequestOrigin) {
       checkIds(customerId, cardId);
-      const card = await cardOfCustomer(merchant, customerId, cardId);
-      const fields = Object.keys(body).filter((key) => (body as Record<string, unknown>)[key] !== undefined);
-      if (fields.length > 0) {
-        throw httpError(400, 'feature_not_supported', `updating a saved card (${fields.sort().join(', ')}) is not supported yet; delete the card and add a new token instead`);
-      }
-      return card;
+      const fields = Object.keys(body).filter((key) => (body as Record<string, unknown>)[key] !== undefined).sort();
+      if (fields.length === 0) return cardOfCustomer(merchant, customerId, cardId);
+      return db.transaction().execute(async (tx) => {
+        if (!(await store.lockLive(tx, merchant.accountId, merchant.livemode, customerId))) throw notFound('customer', customerId);
+        const answer = await ask(() => vault.updateCard(merchant.accountId, merchant.livemode, customerId, cardId, body, origin.requestId));
+        if (!answer.ok) throw answer.status === 404 ? notFound('card', cardId) : passThrough(answer);
+        await audit.record(tx, customerAuditRecord(merchant, CUSTOMER_AUDIT.cardUpdated,
+          [{ type: 'customer', id: customerId }, { type: 'card', id: cardId }], origin, { fields }));
+        await changes.record(tx, { merchant, key: 'card.update', data: answer.body, at: new Date() });
+        return answer.body;
+      });
     },
 
     /** Deletes the card at the vault (its PAN destroyed) and answers it with `deleted: true`. */
@@ -82,6 +90,7 @@ export function createCustomerCardService(deps: {
         }
         await audit.record(tx, customerAuditRecord(merchant, CUSTOMER_AUDIT.cardDestroyed,
           [{ type: 'customer', id: customerId }, { type: 'card', id: cardId }], origin, { was_default: customer.default_card === cardId }));
+        await changes.record(tx, { merchant, key: 'card.destroy', data: deleted, at: new Date() });
         return deleted;
       });
     },

@@ -7,6 +7,7 @@ export const CUSTOMER_AUDIT = {
   created: 'customer.create',
   updated: 'customer.update',
   destroyed: 'customer.destroy',
+  cardUpdated: 'card.update',
   cardDestroyed: 'card.destroy',
 } as const;
 export type CustomerAuditAction = (typeof CUSTOMER_AUDIT)[keyof typeof CUSTOMER_AUDIT];

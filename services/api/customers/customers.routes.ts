@@ -30,7 +30,7 @@ export async function customerRoutes(app: FastifyInstance, opts: { customers: Cu
   app.get<CardId>('/customers/:id/cards/:cardId', { schema: { params: CardParams } }, async (request) =>
     customers.cards.retrieve(merchantOf(request), request.params.id, request.params.cardId));
   app.patch<CardId & { Body: UpdateCardBody }>('/customers/:id/cards/:cardId', { schema: { params: CardParams, body: UpdateCardBody } }, async (request) =>
-    customers.cards.update(merchantOf(request), request.params.id, request.params.cardId, request.body ?? {}));
+    customers.cards.update(merchantOf(request), request.params.id, request.params.cardId, request.body ?? {}, originOf(request)));
   app.delete<CardId>('/customers/:id/cards/:cardId', { schema: { params: CardParams } }, async (request) =>
     customers.cards.destroy(merchantOf(request), request.params.id, request.params.cardId, originOf(request)));
 }

@@ -35,7 +35,7 @@ export const UpdateCardBody = Type.Object({
   expiration_month: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
   expiration_year: Type.Optional(Type.Integer({ minimum: 1000, maximum: 9999 })),
   city: Type.Optional(Type.String({ maxLength: 255 })),
-  postal_code: Type.Optional(Type.String({ maxLength: 64 })),
+  postal_code: Type.Optional(Type.String({ maxLength: 20 })),
 }, { additionalProperties: false });
 export type UpdateCardBody = Static<typeof UpdateCardBody>;
 

@@ -33,6 +33,7 @@ const vault: CustomerVault = {
   attachCard: (_a, _l, customer) => next(`attach ${customer}`),
   listCards: (_a, _l, customer) => next(`list ${customer}`),
   deleteCard: (_a, _l, card) => next(`delete ${card}`),
+  updateCard: (_a, _l, _c, card) => next(`update ${card}`),
   eraseCustomer: (_a, _l, customer) => next(`erase ${customer}`),
 };
 const ok = <T>(body: T): Answer => ({ ok: true, status: 200, body });
@@ -108,7 +109,7 @@ test("create: when the api's transaction fails after the vault attached the card
   assert.match(logged[0]!, /customer clean-up failed: erase the cards of cust_test_/);
 });
 
-test('update: a card attached for an update that then fails is deleted again; after the commit, nothing is undone', async () => {
+test('update: a card attached for an update that then fails is deleted again; a committed update stands', async () => {
   const customers = service();
   const created = await customers.create(merchant, { email: 'a@example.com' }, origin);
   // default_card names neither a card of the customer nor the new one: 404, and the new card goes.
@@ -123,11 +124,20 @@ test('update: a card attached for an update that then fails is deleted again; af
   assert.deepEqual(calls, [`attach ${created.id}`, `delete ${CARD_A}`]);
   assert.deepEqual((await rows()).map((row) => [row.email, row.default_card]), [['a@example.com', null]]);
 
-  // Committed, then the vault cannot list the cards for the answer: 503, but the update stands.
+  // The vault cannot list the cards for the answer (and the event's snapshot), before the commit: 503,
+  // and nothing of the update stays (its card goes).
   calls.length = 0;
-  answers = [ok(card(CARD_A, created.id)), new Error('ECONNRESET')];
+  answers = [ok(card(CARD_A, created.id)), new Error('ECONNRESET'), ok(card(CARD_A, created.id))];
   await rejects(customers.update(merchant, created.id, { card: TOKEN }, origin, log), 503, 'service_unavailable');
-  assert.deepEqual(calls, [`attach ${created.id}`, `list ${created.id}`], 'no delete: the card was added');
+  assert.deepEqual(calls, [`attach ${created.id}`, `list ${created.id}`, `delete ${CARD_A}`]);
+  assert.deepEqual((await rows()).map((row) => row.default_card), [null]);
+
+  // Committed: the first card becomes the default, and the answer is the customer as it now stands.
+  calls.length = 0;
+  answers = [ok(card(CARD_A, created.id)), ok({ object: 'list', data: [card(CARD_A, created.id)] })];
+  const updated = await customers.update(merchant, created.id, { card: TOKEN }, origin, log);
+  assert.deepEqual(calls, [`attach ${created.id}`, `list ${created.id}`], 'one listing, for the answer and the event alike');
+  assert.deepEqual([updated.default_card, updated.cards.total], [CARD_A, 1]);
   assert.deepEqual((await rows()).map((row) => row.default_card), [CARD_A], 'the first card became the default');
 });
 

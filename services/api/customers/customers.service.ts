@@ -12,10 +12,11 @@ import type { VaultAnswer, VaultCard, VaultClient } from '../vault/vault-client.
 import type { CustomerChange, CustomerRow, CustomerStore } from './customers.store.ts';
 import type { CreateCustomerBody, UpdateCustomerBody } from './customers.schemas.ts';
 import { CUSTOMER_AUDIT, customerAuditRecord, type RequestOrigin } from './customers.audit.ts';
-import { presentCustomer } from './customer-view.ts';
+import { presentCustomer, type CustomerView } from './customer-view.ts';
 import { createCustomerCardService } from './customer-cards.service.ts';
 import { ask, mapLimit, must, outcomeUnknown, passThrough } from './vault-calls.ts';
 import { checkIds, notFound } from './customer-ids.ts';
+import { IGNORE_CHANGES, type ChangeRecorder } from '../changes/changes.ts';
 
 export type { RequestOrigin } from './customers.audit.ts';
 export { presentCustomer } from './customer-view.ts';
@@ -23,7 +24,7 @@ export { presentCustomer } from './customer-view.ts';
 /** Where a failed clean-up is reported (the request's logger). */
 export type ErrorLog = { error(details: object, message: string): void };
 
-export type CustomerVault = Pick<VaultClient, 'attachCard' | 'listCards' | 'deleteCard' | 'eraseCustomer'>;
+export type CustomerVault = Pick<VaultClient, 'attachCard' | 'listCards' | 'deleteCard' | 'eraseCustomer' | 'updateCard'>;
 
 // Vault calls in flight for one page of customers (each customer's cards are one call).
 const CARD_LISTS_IN_FLIGHT = 8;
@@ -33,8 +34,13 @@ function fieldsOf(body: object): string[] {
   return Object.keys(body).filter((key) => (body as Record<string, unknown>)[key] !== undefined).sort();
 }
 
-export function createCustomerService(deps: { db: Kysely<ApiDatabase>; store: CustomerStore; audit: Pick<Audit, 'record'>; vault: CustomerVault }) {
+export function createCustomerService(deps: {
+  db: Kysely<ApiDatabase>; store: CustomerStore; audit: Pick<Audit, 'record'>; vault: CustomerVault;
+  /** Where customer and card changes are announced (events, webhooks), in their transaction. */
+  changes?: ChangeRecorder;
+}) {
   const { db, store, audit, vault } = deps;
+  const changes = deps.changes ?? IGNORE_CHANGES;
 
   const cardsOf = async (merchant: Merchant, customerId: string): Promise<VaultCard[]> =>
     (await must(() => vault.listCards(merchant.accountId, merchant.livemode, customerId))).data;
@@ -69,6 +75,7 @@ export function createCustomerService(deps: { db: Kysely<ApiDatabase>; store: Cu
           });
           await audit.record(tx, customerAuditRecord(merchant, CUSTOMER_AUDIT.created,
             [{ type: 'customer', id }, ...(card ? [{ type: 'card', id: card.id }] : [])], origin, { fields: fieldsOf(body) }));
+          await changes.record(tx, { merchant, key: 'customer.create', data: presentCustomer(inserted, card ? [card] : []), at: new Date() });
           return inserted;
         });
       } catch (error) {
@@ -97,9 +104,9 @@ export function createCustomerService(deps: { db: Kysely<ApiDatabase>; store: Cu
       checkIds(id);
       // Set inside the transaction; `as` keeps TypeScript from treating it as always null out here.
       let added = null as VaultCard | null;
-      let row: CustomerRow;
+      let view: CustomerView;
       try {
-        row = await db.transaction().execute(async (tx) => {
+        view = await db.transaction().execute(async (tx) => {
           const current = await store.lockLive(tx, merchant.accountId, merchant.livemode, id);
           if (!current) throw notFound('customer', id);
           // Checked before the token is used, so a bad default_card does not cost the merchant the token.
@@ -121,7 +128,12 @@ export function createCustomerService(deps: { db: Kysely<ApiDatabase>; store: Cu
           const updated = Object.keys(change).length === 0 ? current : await store.update(tx, id, change);
           await audit.record(tx, customerAuditRecord(merchant, CUSTOMER_AUDIT.updated,
             [{ type: 'customer', id }, ...(added ? [{ type: 'card', id: added.id }] : [])], origin, { fields: fieldsOf(body) }));
-          return updated;
+          // The answer is also the event's snapshot, cards included (a card added shows in it): read before
+          // the commit, so an update that cannot be shown is not made (and its card goes, below).
+          const shown = presentCustomer(updated, await cardsOf(merchant, id));
+          await changes.record(tx, { merchant, key: 'customer.update', data: shown, at: new Date() });
+          if (added) await changes.record(tx, { merchant, key: 'customer.update.card', data: shown, at: new Date() });
+          return shown;
         });
       } catch (error) {
         // The update did not happen, so nothing of it stays: the card it attached goes too.
@@ -132,7 +144,7 @@ export function createCustomerService(deps: { db: Kysely<ApiDatabase>; store: Cu
         }
         throw error;
       }
-      return presentCustomer(row, await cardsOf(merchant, id));
+      return view;
     },
 
     /** Erasure: the customer's cards are deleted at the vault (PAN destroyed), then the customer is marked deleted. */
@@ -146,11 +158,12 @@ export function createCustomerService(deps: { db: Kysely<ApiDatabase>; store: Cu
         const deleted = await store.update(tx, id, { deleted: true, default_card: null });
         await audit.record(tx, customerAuditRecord(merchant, CUSTOMER_AUDIT.destroyed, [{ type: 'customer', id }], origin,
           { cards_deleted: erased.deleted_cards }));
+        await changes.record(tx, { merchant, key: 'customer.destroy', data: presentCustomer(deleted, []), at: new Date() });
         return deleted;
       });
       return presentCustomer(row, []);
     },
   };
-  return { ...service, cards: createCustomerCardService({ db, store, audit, vault, cardsOf }) };
+  return { ...service, cards: createCustomerCardService({ db, store, audit, vault, cardsOf, changes }) };
 }
 export type CustomerService = ReturnType<typeof createCustomerService>;

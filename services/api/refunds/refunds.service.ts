@@ -45,6 +45,7 @@ export function createRefundService(deps: {
         await refunds.insert(tx, {
           id, charge_id: charge.id, account_id: merchant.accountId, livemode: merchant.livemode,
           amount: amount.value, currency: charge.currency, metadata: JSON.stringify(body.metadata ?? {}),
+          transaction_id: newId('transaction', merchant.livemode), // the ledger debit's id
         });
         await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.refundRequested, targets, { result: 'success' },
           { amount: amount.value, currency: charge.currency }));

@@ -1,7 +1,8 @@
 // Keeps the vault's copy of merchants' public keys (hashes only) equal to the api's: the vault
-// authenticates tokenization with them but owns no accounts. Every `intervalMs`, and at once when
-// kicked (a key was created), the job pushes each account whose current key set differs from what the
-// vault last acknowledged. A failed push is retried on the next run; nothing else waits for it.
+// authenticates tokenization with them but owns no accounts. Every `intervalMs`, at once when kicked
+// (a key was created, rolled or revoked), and as a public key's expiry (a rolled key's grace) passes,
+// the job pushes each account whose current key set differs from what the vault last acknowledged.
+// A failed push is retried on the next run; nothing else waits for it.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { hashApiKey } from '#lib/contracts/index.ts';
@@ -11,17 +12,26 @@ import type { PublicKeyPush, VaultClient } from './vault-client.ts';
 
 export const KEY_SYNC_INTERVAL_MS = 30_000;
 const RETRY_MS = 2_000;
+// A run at an expiry waits this much past it (clocks of the api and the database may differ a little),
+// and never less than the floor, so a clock behind the database's cannot spin the job.
+const EXPIRY_SLACK_MS = 100;
+const EXPIRY_FLOOR_MS = 250;
 
 export function createPublicKeySyncJob(deps: { db: Kysely<ApiDatabase>; vault: Pick<VaultClient, 'putPublicKeys'>; logger: Logger }) {
   const { db, vault, logger } = deps;
 
+  /** When the next active public key expires (epoch ms), as of the last run. */
+  let nextExpiry: number | undefined;
+
   async function currentKeys(): Promise<Map<string, PublicKeyPush[]>> {
-    const rows = await db.selectFrom('api_keys').select(['id', 'account_id', 'public_value', 'livemode'])
+    const rows = await db.selectFrom('api_keys').select(['id', 'account_id', 'public_value', 'livemode', 'expires_at'])
       .where('kind', '=', 'public')
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
       .orderBy('account_id').orderBy('id').execute();
     const byAccount = new Map<string, PublicKeyPush[]>();
+    nextExpiry = undefined;
     for (const row of rows) {
+      if (row.expires_at !== null) nextExpiry = Math.min(nextExpiry ?? Infinity, row.expires_at.getTime());
       const keys = byAccount.get(row.account_id) ?? [];
       keys.push({ key_id: row.id, key_hash: hashApiKey(row.public_value!), livemode: row.livemode });
       byAccount.set(row.account_id, keys);
@@ -56,6 +66,8 @@ export function createPublicKeySyncJob(deps: { db: Kysely<ApiDatabase>; vault: P
   }
 
   let timer: NodeJS.Timeout | undefined;
+  let expiryTimer: NodeJS.Timeout | undefined;
+  let interval = KEY_SYNC_INTERVAL_MS;
   let running: Promise<unknown> | undefined;
   let again = false;
   let started = false;
@@ -67,6 +79,10 @@ export function createPublicKeySyncJob(deps: { db: Kysely<ApiDatabase>; vault: P
     running = runOnce().then((result) => {
       // The vault may still be starting: try again soon rather than at the next interval.
       if (result.failed > 0 && started) setTimeout(run, RETRY_MS).unref();
+      // A key expiring before the next interval is withdrawn from the vault as it expires.
+      clearTimeout(expiryTimer);
+      const delay = nextExpiry === undefined ? Infinity : Math.max(EXPIRY_FLOOR_MS, nextExpiry - Date.now() + EXPIRY_SLACK_MS);
+      if (started && delay < interval) expiryTimer = setTimeout(run, delay).unref();
     }, (error: unknown) => logger.warn({ err: error }, 'public key sync failed; will retry'))
       .finally(() => {
         running = undefined;
@@ -83,6 +99,7 @@ export function createPublicKeySyncJob(deps: { db: Kysely<ApiDatabase>; vault: P
     start(intervalMs = KEY_SYNC_INTERVAL_MS) {
       if (started) return;
       started = true;
+      interval = intervalMs;
       run();
       timer = setInterval(run, intervalMs);
       timer.unref();
@@ -90,6 +107,7 @@ export function createPublicKeySyncJob(deps: { db: Kysely<ApiDatabase>; vault: P
     async stop() {
       started = false;
       clearInterval(timer);
+      clearTimeout(expiryTimer);
       while (running) await running;
     },
   };

@@ -26,6 +26,9 @@ export type VaultAuthorization = {
   authentication_uri?: string | null;
 };
 
+/** What a merchant may change on a saved card (docs/omise-compat.md §8.5). */
+export type CardDetailsChange = { name?: string; expiration_month?: number; expiration_year?: number; city?: string; postal_code?: string };
+
 export type AuthorizeRequest = {
   livemode: boolean; charge_id: string; amount: number; currency: string; capture: boolean;
   token?: string; card?: string; customer?: string; three_d_secure?: boolean;
@@ -43,7 +46,7 @@ function answer<T>(response: MtlsResponse): VaultAnswer<T> {
 export function createVaultClient(options: { identity: Identity; baseUrl: string; timeoutMs?: number }) {
   const client = createMtlsClient({ identity: options.identity, baseUrl: options.baseUrl, expectedServer: 'vault', timeoutMs: options.timeoutMs ?? 10_000 });
   const account = (accountId: string) => `/internal/v1/accounts/${encodeURIComponent(accountId)}`;
-  const call = async <T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, requestId?: string) =>
+  const call = async <T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, requestId?: string) =>
     answer<T>(await client.request(method, path, body, { requestId }));
   return {
     /** The account's public keys become exactly `keys` at the vault. */
@@ -56,6 +59,9 @@ export function createVaultClient(options: { identity: Identity; baseUrl: string
       call<{ object: 'list'; data: VaultCard[] }>('GET', `${account(accountId)}/customers/${encodeURIComponent(customerId)}/cards?livemode=${livemode}`),
     getCard: (accountId: string, livemode: boolean, cardId: string) =>
       call<VaultCard>('GET', `${account(accountId)}/cards/${encodeURIComponent(cardId)}?livemode=${livemode}`),
+    /** Holder details only (name, expiry, city, postal code): the number of a saved card never changes. */
+    updateCard: (accountId: string, livemode: boolean, customerId: string, cardId: string, change: CardDetailsChange, requestId?: string) =>
+      call<VaultCard>('PATCH', `${account(accountId)}/customers/${encodeURIComponent(customerId)}/cards/${encodeURIComponent(cardId)}`, { livemode, ...change }, requestId),
     deleteCard: (accountId: string, livemode: boolean, cardId: string, requestId?: string) =>
       call<VaultCard>('DELETE', `${account(accountId)}/cards/${encodeURIComponent(cardId)}?livemode=${livemode}`, undefined, requestId),
     eraseCustomer: (accountId: string, livemode: boolean, customerId: string, requestId?: string) =>

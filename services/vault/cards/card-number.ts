@@ -53,7 +53,7 @@ export const TEXT_LIMITS = {
   postal_code: 20,
   phone_number: 40,
 } as const;
-type TextField = keyof typeof TEXT_LIMITS;
+export type TextField = keyof typeof TEXT_LIMITS;
 
 export type CardInput = {
   number: string;
@@ -157,7 +157,7 @@ function lengthsText(lengths: readonly number[]): string {
 
 const aCard = (brand: Brand) => `${/^[AEIOU]/.test(brand) ? 'an' : 'a'} ${brand} card`;
 
-type Failure = { ok: false; code: 'invalid_card'; message: string };
+export type Failure = { ok: false; code: 'invalid_card'; message: string };
 const fail = (message: string): Failure => ({ ok: false, code: 'invalid_card', message });
 
 function checkNumber(number: unknown): Failure | { ok: true; pan: string; brand: Brand } {
@@ -190,7 +190,7 @@ function parseYear(value: unknown): number | null {
   return null;
 }
 
-function checkExpiry(monthValue: unknown, yearValue: unknown, now: Date): Failure | { ok: true; month: number; year: number } {
+export function checkExpiry(monthValue: unknown, yearValue: unknown, now: Date): Failure | { ok: true; month: number; year: number } {
   const month = parseMonth(monthValue);
   if (month === null) return fail('expiration month must be a whole number from 1 to 12');
   const year = parseYear(yearValue);
@@ -231,7 +231,7 @@ const FIELD_LABELS: Readonly<Record<TextField, string>> = {
   phone_number: 'phone number',
 };
 
-function checkText(field: TextField, value: unknown): Failure | { ok: true; text: string | null } {
+export function checkText(field: TextField, value: unknown): Failure | { ok: true; text: string | null } {
   if (value === undefined || value === null) return { ok: true, text: null };
   const label = FIELD_LABELS[field];
   if (typeof value !== 'string') return fail(`${label} must be text`);

@@ -1,5 +1,5 @@
 // Internal card operations for the api (over mTLS): attach a token's card to a customer, read card
-// metadata, delete cards (one, or all of a customer's for an erasure request). Never a PAN out.
+// metadata, change a card's holder details, delete cards (one, or all of a customer's for an erasure request). Never a PAN out.
 // Every change is audited with the calling identity and the merchant.
 import type { Audit, AuditRecord } from '#lib/audit/index.ts';
 import type { Kysely } from '#lib/db/index.ts';
@@ -11,9 +11,10 @@ import { cardDataKeyOf, type DataKeyRegistry } from '../data-keys/data-key-regis
 import { fingerprintKeyOf } from './fingerprints.ts';
 import { cardView } from './card-view.ts';
 import type { CardStore } from './cards.store.ts';
+import { validateDetailsChange, type CardDetails } from './card-details.ts';
 
 export const CARD_AUDIT = {
-  attach: 'vault.card.attach', delete: 'vault.card.delete', erase: 'vault.card.erase_customer', eraseAccount: 'vault.card.erase_account',
+  attach: 'vault.card.attach', update: 'vault.card.update', delete: 'vault.card.delete', erase: 'vault.card.erase_customer', eraseAccount: 'vault.card.erase_account',
 } as const;
 
 export type InternalContext = { caller: string; requestId?: string; accountId: string; livemode: boolean };
@@ -57,6 +58,18 @@ export function createCardService(deps: {
     },
     async listByCustomer(ctx: InternalContext, customerId: string) {
       return (await cards.listByCustomer(ctx.accountId, customerId)).filter((card) => card.livemode === ctx.livemode).map(cardView);
+    },
+    /** Changes a customer's card's holder details (never its number); the audit entry names the fields, not their values. */
+    async update(ctx: InternalContext, customerId: string, cardId: string, input: CardDetails) {
+      return db.transaction().execute(async (tx) => {
+        const card = await cards.lock(tx, ctx.accountId, cardId);
+        if (!card || card.livemode !== ctx.livemode || card.deleted_at !== null || card.customer_id !== customerId) throw httpError(404, 'not_found', 'card was not found');
+        const checked = validateDetailsChange(input, card, new Date(now()));
+        if (!checked.ok) throw httpError(400, checked.code, checked.message);
+        const updated = await cards.updateDetails(tx, ctx.accountId, cardId, checked.change);
+        await audit.record(tx, entry(ctx, CARD_AUDIT.update, [{ type: 'card', id: cardId }, { type: 'customer', id: customerId }], { fields: Object.keys(checked.change).sort() }));
+        return cardView(updated);
+      });
     },
     /** Deletes one card: sealed PAN and security code destroyed in the same transaction as the audit entry. */
     async delete(ctx: InternalContext, cardId: string) {

@@ -3,6 +3,7 @@
 import type { Kysely, Transaction } from '#lib/db/index.ts';
 import type { VaultDatabase } from '../db.ts';
 import { CARD_METADATA_COLUMNS, type CardMetadata } from './card-view.ts';
+import type { CardDetails } from './card-details.ts';
 
 type Db = Kysely<VaultDatabase> | Transaction<VaultDatabase>;
 
@@ -18,6 +19,15 @@ export function createCardStore(db: Kysely<VaultDatabase>) {
       return db.selectFrom('vault_cards').select(CARD_METADATA_COLUMNS)
         .where('account_id', '=', accountId).where('customer_id', '=', customerId).where('deleted_at', 'is', null)
         .orderBy('created_at').orderBy('id').execute();
+    },
+    /** The card's metadata, locked for the caller's transaction (a concurrent change waits). */
+    async lock(tx: Transaction<VaultDatabase>, accountId: string, cardId: string): Promise<CardMetadata | undefined> {
+      return tx.selectFrom('vault_cards').select(CARD_METADATA_COLUMNS).where('id', '=', cardId).where('account_id', '=', accountId).forUpdate().executeTakeFirst();
+    },
+    /** Holder details only (name, expiry, city, postal code): the grants allow nothing else of a card to change. */
+    async updateDetails(tx: Transaction<VaultDatabase>, accountId: string, cardId: string, change: CardDetails): Promise<CardMetadata> {
+      return tx.updateTable('vault_cards').set(change).where('id', '=', cardId).where('account_id', '=', accountId).where('deleted_at', 'is', null)
+        .returning(CARD_METADATA_COLUMNS).executeTakeFirstOrThrow();
     },
     async attach(tx: Transaction<VaultDatabase>, cardId: string, customerId: string) {
       await tx.updateTable('vault_cards').set({ customer_id: customerId }).where('id', '=', cardId).where('customer_id', 'is', null).execute();
