@@ -16,7 +16,7 @@ export async function chargeRoutes(app: FastifyInstance, opts: { charges: Charge
   const { charges, refunds } = opts;
   acceptEmptyJsonBody(app);
 
-  app.post<{ Body: CreateChargeBody }>('/charges', { schema: { body: CreateChargeBody } }, async (request) =>
+  app.post<{ Body: CreateChargeBody }>('/charges', { schema: { body: CreateChargeBody }, config: { keepServerErrors: true } }, async (request) =>
     charges.create(merchantOf(request), request.body, originOf(request)));
   app.get('/charges', async (request) => charges.list(merchantOf(request), request.query));
   app.get<Id>('/charges/:id', { schema: { params: ChargeParams } }, async (request) =>
@@ -31,7 +31,7 @@ export async function chargeRoutes(app: FastifyInstance, opts: { charges: Charge
   app.post<Id>('/charges/:id/expire', { schema: { params: ChargeParams } }, async (request) =>
     charges.expire(merchantOf(request), request.params.id, originOf(request)));
 
-  app.post<Id & { Body: CreateRefundBody }>('/charges/:id/refunds', { schema: { params: ChargeParams, body: CreateRefundBody } }, async (request) =>
+  app.post<Id & { Body: CreateRefundBody }>('/charges/:id/refunds', { schema: { params: ChargeParams, body: CreateRefundBody }, config: { keepServerErrors: true } }, async (request) =>
     refunds.create(merchantOf(request), request.params.id, request.body, originOf(request)));
   app.get<Id>('/charges/:id/refunds', { schema: { params: ChargeParams } }, async (request) =>
     refunds.list(merchantOf(request), request.params.id, request.query));

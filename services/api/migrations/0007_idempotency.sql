@@ -2,7 +2,8 @@
 -- One row per (account, mode, key): claimed `running` before the handler runs, so a concurrent duplicate
 -- finds it and waits; then `done` with the status and body the merchant got, replayed for 24 hours.
 -- The key itself is not stored, only its SHA-256. The body is what the merchant already received (never
--- card data; routes whose answer holds a secret shown once keep no body). 5xx answers delete the row.
+-- card data; routes whose answer holds a secret shown once keep no body). 5xx answers delete the row,
+-- except on routes that could move money twice (charge and refund creation), where they are kept too.
 CREATE TABLE idempotency_keys (
   id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   account_id   text NOT NULL REFERENCES accounts (id),
@@ -14,7 +15,7 @@ CREATE TABLE idempotency_keys (
   fingerprint  text NOT NULL CHECK (fingerprint ~ '^[0-9a-f]{64}$'),
   request_id   text NOT NULL,
   state        text NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done')),
-  status       integer CHECK (status BETWEEN 200 AND 499),
+  status       integer CHECK (status BETWEEN 200 AND 599),
   body         text,
   created_at   timestamptz NOT NULL DEFAULT now(),
   expires_at   timestamptz NOT NULL,

@@ -63,6 +63,10 @@ async function build(options: Partial<IdempotencyOptions> = {}): Promise<Fastify
       if (ran('flaky') === 1) throw httpError(503, 'service_unavailable', 'the card vault could not be reached');
       return { object: 'thing', id: 'thng_test_flaky' };
     });
+    scope.post('/money', { config: { keepServerErrors: true } }, async () => {
+      if (ran('money') === 1) throw httpError(503, 'service_unavailable', 'the card vault did not answer');
+      return { object: 'charge', id: 'chrg_test_money' };
+    });
     scope.post('/refused', async () => {
       ran('refused');
       throw httpError(400, 'invalid_amount', 'amount must be at least 2000');
@@ -170,6 +174,17 @@ test('a 5xx frees the key (the merchant retries with it); a 4xx is kept and repl
   assert.deepEqual([refused.statusCode, replayed.statusCode, replayed.headers['idempotent-replayed']], [400, 400, 'true']);
   assert.equal(replayed.body, refused.body);
   assert.equal(runs.get('refused'), 1);
+});
+
+test('on a money-moving route a 5xx is kept: a retry under the key replays it and never runs the route again', async () => {
+  const app = await build();
+  const down = await send(app, '/money', { key: 'm' });
+  const retried = await send(app, '/money', { key: 'm' });
+  assert.deepEqual([down.statusCode, retried.statusCode, retried.headers['idempotent-replayed']], [503, 503, 'true']);
+  assert.equal(retried.body, down.body);
+  assert.equal(runs.get('money'), 1, 'the vault may have authorized: a second run could charge twice');
+  const fresh = await send(app, '/money', { key: 'm2' });
+  assert.equal(fresh.statusCode, 200, 'a new key runs the route');
 });
 
 test('keys are scoped per account; GET ignores them; PATCH honours them', async () => {

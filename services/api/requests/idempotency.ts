@@ -2,7 +2,11 @@
 // the secret-key auth hook, so the key is scoped to (account, mode). preHandler claims the key before the
 // route runs; a duplicate arriving meanwhile waits for the first to finish and replays its answer, so the
 // route never runs twice for one key. onSend keeps the answer (2xx and 4xx) or frees the key (5xx, e.g. the
-// vault unreachable: nothing is known to have happened, the merchant may retry with the same key).
+// vault unreachable: nothing is known to have happened, the merchant may retry with the same key) — except
+// on routes that move money under a new id each time they run (`config: { keepServerErrors: true }`: create a
+// charge, create a refund). There a 5xx may hide an authorization the vault made while its answer was lost;
+// a retry under the same key must not make a second one, so the 5xx is kept and replayed, and the charge
+// or refund is settled by the reconciliation job (services/api/charges/charge-reconciliation.job.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { httpError } from '#lib/http/index.ts';
 import type { Kysely } from '#lib/db/index.ts';
@@ -22,6 +26,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The answer holds a secret shown once: a key still guards the request, but the body is never kept. */
     secretResponse?: boolean;
+    /** A 5xx answer is kept like any other: running the route again could move money twice. */
+    keepServerErrors?: boolean;
   }
 }
 
@@ -125,7 +131,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     if (claimed === null) return payload;
     request.idempotencyClaim = null;
     try {
-      if (reply.statusCode >= 500) {
+      if (reply.statusCode >= 500 && request.routeOptions.config.keepServerErrors !== true) {
         await store.release(claimed);
       } else {
         await store.complete(claimed, reply.statusCode, keepableBody(payload, request.routeOptions.config.secretResponse === true));
