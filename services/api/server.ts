@@ -6,6 +6,7 @@ import { openDatabase, sql, type Kysely } from '#lib/db/index.ts';
 import { createAudit } from '#lib/audit/index.ts';
 import type { ServiceConfig } from '#lib/config/index.ts';
 import { auditCheckpointsViaKms, auditDenials, type ServiceIdentities } from '#lib/runtime/index.ts';
+import { createKmsClient } from '#lib/kms-client/index.ts';
 import type { ApiDatabase } from './db.ts';
 import { registerSecretKeyAuth } from './auth/secret-key.auth.ts';
 import { createAccountStore } from './accounts/accounts.store.ts';
@@ -24,6 +25,7 @@ import { createVaultClient } from './vault/vault-client.ts';
 import { createPublicKeySyncJob } from './vault/public-key-sync.job.ts';
 import { createChanges } from './changes/changes.ts';
 import { registerIdempotency } from './requests/idempotency.ts';
+import { refuseUnexpectedNulls } from './bodies/null-fields.ts';
 import { readRateLimits, registerAuthFailureLimit, registerKeyRateLimit } from './requests/rate-limit.ts';
 import { createLedgerStore } from './ledger/ledger.store.ts';
 import { createLedgerListener } from './ledger/ledger.listener.ts';
@@ -39,6 +41,8 @@ import { createWebhooks } from './webhooks/webhooks.ts';
 import { apiPublicUrl, createThreeDSecure } from './three-d-secure/three-d-secure.ts';
 import { threeDSecureRoutes } from './three-d-secure/three-d-secure.routes.ts';
 import { createChargeLifecycle } from './charges/charge-lifecycle.ts';
+import { createPeriodicJob } from './charges/periodic-job.ts';
+import { createRefundReconciliationJob, REFUND_RECONCILIATION_INTERVAL_MS } from './refunds/refund-reconciliation.job.ts';
 import { createKeyStore } from './keys/keys.store.ts';
 import { createKeyService } from './keys/keys.service.ts';
 import { keyRoutes } from './keys/keys.routes.ts';
@@ -60,7 +64,10 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
   const customers = createCustomerService({ db, store: customerStore, audit, vault, changes });
   // Events (and the webhooks they queue) are written in the change's transaction.
   const eventStore = createEventStore(db);
-  const webhooks = createWebhooks({ db, audit, logger, databaseUrl: config.databaseUrl, config: readWebhookConfig(config.extra, config.production ?? false), events: eventStore });
+  // Webhook signing secrets are sealed under KMS data keys (`webhook-secret.<account>`): no KMS, no api.
+  if (!config.peers.kms) throw new Error('api needs the kms (peers.kms in its config)');
+  const kms = createKmsClient({ identity: identities.internal, baseUrl: config.peers.kms });
+  const webhooks = createWebhooks({ db, audit, logger, databaseUrl: config.databaseUrl, config: readWebhookConfig(config.extra, config.production ?? false), events: eventStore, kms });
   const events = createEventService({ store: eventStore, deliveries: webhooks.deliveries, afterRecord: webhooks.dispatch });
   changes.on(events.record);
   const ledgerStore = createLedgerStore(db);
@@ -89,6 +96,7 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
     registerSecretKeyAuth(merchantApi, { db });
     registerKeyRateLimit(merchantApi, rateLimits.perKey);
     registerIdempotency(merchantApi, { db, audit });
+    refuseUnexpectedNulls(merchantApi); // before validation, which would read null as false, "" or 0
     await merchantApi.register(accountRoutes, { accounts, webhooks: webhooks.endpoints });
     await merchantApi.register(customerRoutes, { customers });
     await merchantApi.register(chargeRoutes, { charges, refunds });
@@ -96,12 +104,17 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
     await merchantApi.register(ledgerRoutes, { ledger });
   });
   // The payer's 3-D Secure page: no key (the payer's browser has none); the page key in its address is the capability.
+  const refundReconciliation = createPeriodicJob({
+    name: 'refund-reconciliation', intervalMs: REFUND_RECONCILIATION_INTERVAL_MS, logger,
+    run: createRefundReconciliationJob({ db, refunds: refundStore, charges: chargeStore, vault, audit, changes, logger }).runOnce,
+  });
   await publicApp.register(threeDSecureRoutes, { pages: payerPages.service });
   // GET /capability takes a public key too (the official client sends one): it authenticates itself.
   await publicApp.register(capabilityRoutes, { db, findAccount: accounts.findAccount });
 
   const internalApp = await createHttpsApp({ service: 'api', identity: identities.internal, mtls: true, logger, onDenied: auditDenials(audit, 'api', logger) });
   registerHealth(internalApp, { ready, allowedCallers: ['*'] });
+  refuseUnexpectedNulls(internalApp);
   await internalApp.register(keyRoutes, { keys }); // key management: dashboard and operators only
   await internalApp.register(accountInternalRoutes, { accounts }); // dashboard sign-up: new merchant accounts
 
@@ -113,13 +126,16 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
       keySync.start();
       await webhooks.start(); // before requests: a change with an endpoint queues its delivery
       chargeLifecycle.start();
+      refundReconciliation.start();
       if (config.public) await publicApp.listen(config.public);
       if (config.internal) await internalApp.listen(config.internal);
     },
     async close() {
       await publicApp.close();
       await internalApp.close();
+      await refundReconciliation.stop();
       await webhooks.stop();
+      await kms.close();
       await chargeLifecycle.stop();
       await keySync.stop();
       await vault.close();

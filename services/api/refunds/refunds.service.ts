@@ -15,9 +15,11 @@ import { isPaid, presentRefund } from '../charges/charge-view.ts';
 import type { ChargeStore } from '../charges/charges.store.ts';
 import type { CreateRefundBody } from '../charges/charges.schemas.ts';
 import { chargeEntry, type ChargeService, type ChargeVault } from '../charges/charges.service.ts';
-import { ask, changeFrom, isOutage, passThrough } from '../charges/vault-answers.ts';
+import { ask, isOutage, passThrough } from '../charges/vault-answers.ts';
 import type { RefundStore } from './refunds.store.ts';
+import { settleRefund } from './refund-settlement.ts';
 import { IGNORE_CHANGES, type ChangeRecorder } from '../changes/changes.ts';
+import { readMetadata } from '../metadata/metadata.ts';
 
 const REFUND_ID = idPattern('refund');
 
@@ -34,8 +36,10 @@ export function createRefundService(deps: {
       const charge = await findCharge(merchant, chargeId);
       const amount = readAmount(body.amount, 'amount');
       if (!amount.ok) throw httpError(400, 'invalid_amount', amount.problem);
+      const metadata = readMetadata(body.metadata);
       if (!isPaid(charge) || charge.authorization_id === null) throw httpError(400, 'failed_refund', "charge can't be refunded");
-      const left = charge.captured_amount - charge.refunded_amount;
+      // A refund whose answer was lost may have happened: it holds its amount back until reconciled.
+      const left = charge.captured_amount - charge.refunded_amount - await refunds.unansweredAmount(charge.id);
       if (left <= 0) throw httpError(400, 'failed_refund', "charge can't be refunded: it is fully refunded");
       if (amount.value > left) throw httpError(400, 'failed_refund', `charge can't be refunded: the amount is more than the ${left} left to refund`);
 
@@ -44,7 +48,7 @@ export function createRefundService(deps: {
       await db.transaction().execute(async (tx) => {
         await refunds.insert(tx, {
           id, charge_id: charge.id, account_id: merchant.accountId, livemode: merchant.livemode,
-          amount: amount.value, currency: charge.currency, metadata: JSON.stringify(body.metadata ?? {}),
+          amount: amount.value, currency: charge.currency, metadata: JSON.stringify(metadata),
           transaction_id: newId('transaction', merchant.livemode), // the ledger debit's id
         });
         await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.refundRequested, targets, { result: 'success' },
@@ -61,13 +65,9 @@ export function createRefundService(deps: {
         throw error;
       }
       const refund = await db.transaction().execute(async (tx) => {
-        const answered = await refunds.answer(tx, id, 'answered');
-        if (!answered) throw new Error(`refund ${id} was not waiting for the vault's answer`);
-        await charges.applyAuthorization(tx, charge.id, changeFrom(answer.body), now());
+        const answered = await settleRefund(tx, { charges, refunds, changes }, { id, charge_id: charge.id, account_id: merchant.accountId, livemode: merchant.livemode }, answer.body, now());
         await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.refunded, targets, { result: 'success' },
           { amount: answered.amount, currency: answered.currency, refunded_amount: answer.body.refunded_amount }));
-        const at = now();
-        await changes.record(tx, { merchant, key: 'refund.create', data: presentRefund(answered), at });
         return answered;
       });
       return presentRefund(refund);

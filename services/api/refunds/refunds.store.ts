@@ -30,6 +30,26 @@ export function createRefundStore(db: Kysely<ApiDatabase>) {
       return { rows, total: Number(count.n) };
     },
 
+    /** What refunds still waiting for the vault's answer hold back of a charge (they may have happened). */
+    async unansweredAmount(chargeId: string): Promise<number> {
+      const row = await db.selectFrom('refunds').where('charge_id', '=', chargeId).where('exchange', '=', 'requested')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('held')).executeTakeFirstOrThrow();
+      return Number(row.held);
+    },
+
+    /** Refunds the vault never answered, written at or before `createdBefore` (the reconciliation job's candidates). */
+    unansweredIds: async (createdBefore: Date, limit: number): Promise<string[]> =>
+      (await db.selectFrom('refunds').select('id').where('exchange', '=', 'requested').where('created_at', '<=', createdBefore)
+        .orderBy('created_at').limit(limit).execute()).map((row) => row.id),
+
+    /** One of them, locked for the caller's transaction; skipped if another instance holds it. */
+    lockUnanswered: (tx: Transaction<ApiDatabase>, id: string) =>
+      tx.selectFrom('refunds').selectAll().where('id', '=', id).where('exchange', '=', 'requested').forUpdate().skipLocked().executeTakeFirst(),
+
+    /** The vault authorization a refund is made against (its charge's). */
+    authorizationOf: async (tx: Transaction<ApiDatabase>, chargeId: string): Promise<string | null> =>
+      (await tx.selectFrom('charges').select('authorization_id').where('id', '=', chargeId).executeTakeFirst())?.authorization_id ?? null,
+
     /** Refunds of several charges at once (to embed them in a page of charges), oldest first. */
     async forCharges(accountId: string, livemode: boolean, chargeIds: readonly string[]): Promise<Map<string, RefundRow[]>> {
       const byCharge = new Map<string, RefundRow[]>(chargeIds.map((id) => [id, []]));

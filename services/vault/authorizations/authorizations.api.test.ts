@@ -131,9 +131,15 @@ describe('vault authorizations (internal API)', () => {
     const id = String(held.body.id);
     const captured = await api.request('POST', `${base()}/authorizations/${id}/capture`, { livemode: false, amount: 3_000 });
     assert.equal((captured.body as Body).captured_amount, 3_000);
-    const refund = await api.request('POST', `${base()}/authorizations/${id}/refunds`, { livemode: false, amount: 1_000, refund_id: newId('refund', false) });
+    const firstRefund = newId('refund', false);
+    const refund = await api.request('POST', `${base()}/authorizations/${id}/refunds`, { livemode: false, amount: 1_000, refund_id: firstRefund });
     assert.equal((refund.body as Body).refunded_amount, 1_000);
-    const tooMuch = await api.request('POST', `${base()}/authorizations/${id}/refunds`, { livemode: false, amount: 2_500, refund_id: newId('refund', false) });
+    const second = await api.request('POST', `${base()}/authorizations/${id}/refunds`, { livemode: false, amount: 500, refund_id: newId('refund', false) });
+    assert.equal((second.body as Body).refunded_amount, 1_500);
+    // A retried refund id (the api's reconciliation) replays: nothing refunded again, the total never goes back.
+    const replay = await api.request('POST', `${base()}/authorizations/${id}/refunds`, { livemode: false, amount: 1_000, refund_id: firstRefund });
+    assert.deepEqual([replay.status, (replay.body as Body).refunded_amount], [200, 1_500]);
+    const tooMuch = await api.request('POST', `${base()}/authorizations/${id}/refunds`, { livemode: false, amount: 2_000, refund_id: newId('refund', false) });
     assert.deepEqual([tooMuch.status, (tooMuch.body as Body).code], [400, 'failed_refund']);
     const noReverse = await api.request('POST', `${base()}/authorizations/${id}/reverse`, { livemode: false });
     assert.equal(noReverse.status, 400);

@@ -197,7 +197,8 @@ export function createAuthorizationService(deps: {
     refund: (ctx: InternalContext, id: string, amount: number, refundId: string) => operate(ctx, id, AUTHORIZATION_AUDIT.refund, async (_tx, row) => {
       const result = await acquirerFor(ctx.livemode).refund({ acquirerReference: row.acquirer_reference ?? '', amount, reference: refundId });
       if (result.outcome === 'declined') throw httpError(400, 'failed_refund', result.failureMessage);
-      return { change: { refunded_amount: result.refundedAmount }, metadata: { amount: result.amount, refund: refundId }, ok: true };
+      // A replayed refund id answers with the running total as it was then: never move the total back.
+      return { change: { refunded_amount: Math.max(row.refunded_amount, result.refundedAmount) }, metadata: { amount: result.amount, refund: refundId }, ok: true };
     }),
   };
 
