@@ -4,7 +4,7 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { createRenewingIdentity, type IssueFunction } from './renewing-identity.ts';
 import { localIssuer } from './local-issuer.ts';
-import type { CertificateAuthority } from './pki.ts';
+import { createCertificateAuthority, type CertificateAuthority } from './pki.ts';
 import type { IdentityMaterial } from './identity-material.ts';
 import { createTestCa } from './testing.ts';
 
@@ -165,4 +165,24 @@ test('timers are unref()ed: an unstopped identity does not keep the process aliv
   // (execFileSync throws ETIMEDOUT otherwise) was not kept alive by it, however loaded the machine is.
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(out.trim(), 'created');
+});
+
+test('a renewal due beyond the 2^31-1 ms timer limit waits (a 90-day certificate renewed at a third of its life)', async () => {
+  const longCa = await createCertificateAuthority({ commonName: 'long-lived test CA', validityDays: 365 });
+  let issued = 0;
+  const issue = localIssuer(longCa, { name: 'api', validitySeconds: 90 * 86_400 });
+  const identity = await createRenewingIdentity({
+    name: 'api-public', renewFraction: 1 / 3, onError: (e) => assert.fail(String(e)),
+    issue: async (publicKeyPem) => {
+      issued++;
+      return issue(publicKeyPem);
+    },
+  });
+  try {
+    // An overflowing timer fires after 1 ms and renews in a tight loop.
+    await sleep(300);
+    assert.equal(issued, 1, 'renewed before its time');
+  } finally {
+    identity.stop();
+  }
 });

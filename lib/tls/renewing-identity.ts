@@ -20,6 +20,9 @@ export type RenewingIdentityOptions = {
 // A certificate shorter-lived than this would make the renewal loop spin.
 const MIN_LIFETIME_MS = 1_000;
 const MIN_RETRY_MS = 100;
+// Node fires a timer set beyond 2^31-1 ms (about 24.8 days) after 1 ms: a 90-day certificate renewed at
+// a third of its life (30 days) would renew in a tight loop. Longer waits are armed in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A short-lived identity that renews itself: a fresh key pair every time (keys never outlive their
@@ -63,7 +66,12 @@ export async function createRenewingIdentity(options: RenewingIdentityOptions): 
   const listeners = createListeners<IdentityMaterial>(report);
 
   function schedule(delayMs: number): void {
-    timer = setTimeout(() => void renew(), Math.max(0, Math.round(delayMs)));
+    arm(Date.now() + Math.max(0, Math.round(delayMs)));
+  }
+
+  function arm(dueAt: number): void {
+    const wait = Math.max(0, dueAt - Date.now());
+    timer = wait > MAX_TIMER_MS ? setTimeout(() => arm(dueAt), MAX_TIMER_MS) : setTimeout(() => void renew(), wait);
     timer.unref();
   }
 
