@@ -342,6 +342,51 @@ describe('charges and refunds over the official omise client', () => {
     }
   });
 
+  test('explicit null: capture null is refused, never an authorize-only charge; description null is no description', async () => {
+    const tok = (await token()).id;
+    const refused = await refusal(client.charges.create({ amount: 100000, currency: 'thb', card: tok, capture: null }));
+    assert.deepEqual([refused.code, refused.message], ['bad_request', 'capture cannot be null: send true or false, or leave it out for the default']);
+    for (const field of ['card', 'customer', 'authentication', 'authorization_type', 'metadata', 'zero_interest_installments']) {
+      const answer = await raw('/charges', { method: 'POST', body: { amount: 100000, currency: 'thb', card: tok, [field]: null } });
+      assert.deepEqual([answer.status, answer.body.code], [400, 'bad_request'], field);
+      assert.ok(String(answer.body.message).startsWith(`${field} cannot be null: send `), `${field}: ${answer.body.message}`);
+    }
+    // The refusals used nothing: the token charges, and null means "none" for the text fields that allow it.
+    const created = await client.charges.create({ amount: 100000, currency: 'thb', card: tok, description: null, ip: null, return_uri: null });
+    assert.deepEqual([created.status, created.capture, created.paid, created.description, created.ip, created.return_uri], ['successful', true, true, null, null, null]);
+    assert.equal((await client.charges.update(created.id, { description: 'named' })).description, 'named');
+    assert.equal((await client.charges.update(created.id, { description: null })).description, null, 'null clears it');
+    assert.equal((await refusal(client.charges.update(created.id, { metadata: null }))).code, 'bad_request');
+    assert.equal((await refusal(client.charges.createRefund(created.id, { amount: 1000, metadata: null }))).code, 'bad_request');
+
+    // An explicit null capture_amount is not "capture everything".
+    const held = await charge({ capture: false });
+    const noAmount = await refusal(client.charges.capture(held.id, { capture_amount: null }));
+    assert.deepEqual([noAmount.code, noAmount.message], ['invalid_amount', 'capture_amount cannot be null: send an amount, or leave it out to capture the full amount']);
+    assert.deepEqual([(await client.charges.retrieve(held.id)).capturable, (await client.charges.capture(held.id, { capture_amount: 40000 })).captured_amount], [true, 40000]);
+  });
+
+  test('metadata: nested 2,000 deep (or beyond any bound) is a 400 on create, update and refund, and uses nothing', async () => {
+    // Raw requests: the omise client itself overflows its stack copying a body this deep (lodash merge).
+    const deep = JSON.parse(`${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`) as Obj;
+    const tooDeep = (answer: { status: number; body: Obj }) => {
+      assert.deepEqual([answer.status, answer.body.code, answer.body.message], [400, 'bad_request', 'metadata is nested more than 5 levels deep (at metadata.a.a.a.a.a)']);
+    };
+    const fresh = (await token()).id;
+    tooDeep(await raw('/charges', { method: 'POST', body: { amount: 100000, currency: 'thb', card: fresh, metadata: deep } }));
+    for (const metadata of [{ a: { b: { c: { d: { e: { f: 1 } } } } } }, { note: 'x'.repeat(501) }, { ['k'.repeat(41)]: 1 }, { list: Array.from({ length: 201 }, (_, i) => i) }]) {
+      const refused = await refusal(client.charges.create({ amount: 100000, currency: 'thb', card: fresh, metadata }));
+      assert.equal(refused.code, 'bad_request', JSON.stringify(metadata).slice(0, 40));
+      assert.match(refused.message, /^metadata/);
+    }
+    const charged = await client.charges.create({ amount: 100000, currency: 'thb', card: fresh, metadata: { a: { b: { c: { d: { e: 'five levels' } } } } } });
+    assert.equal(charged.status, 'successful', 'the token was never used by the refusals');
+    tooDeep(await raw(`/charges/${charged.id}`, { method: 'PATCH', body: { metadata: deep } }));
+    tooDeep(await raw(`/charges/${charged.id}/refunds`, { method: 'POST', body: { amount: 1000, metadata: deep } }));
+    const after = await client.charges.retrieve(charged.id);
+    assert.deepEqual([after.metadata, after.refunded_amount], [{ a: { b: { c: { d: { e: 'five levels' } } } } }, 0]);
+  });
+
   test('audit: every change is recorded with the key id as actor, never the key or card data; the rows hold no card number', async () => {
     const created = await charge({ capture: false });
     await client.charges.capture(created.id, { capture_amount: 50000 });

@@ -357,6 +357,61 @@ describe('customers and cards over the official omise client', () => {
     assert.deepEqual([unknown.status, unknown.json.code], [400, 'bad_request']);
   });
 
+  test('explicit null: none for email and description (an update clears them), refused for every other field', async () => {
+    const created = await client.customers.create({ email: null, description: null, metadata: { tier: 'gold' } });
+    assert.deepEqual([created.email, created.description, created.metadata], [null, null, { tier: 'gold' }]);
+    await client.customers.update(created.id, { email: 'n@example.com', description: 'named' });
+    const cleared = await client.customers.update(created.id, { email: null, description: null });
+    assert.deepEqual([cleared.email, cleared.description, cleared.metadata], [null, null, { tier: 'gold' }]);
+    const tok = await token();
+    const carded = await client.customers.create({ card: tok.id });
+    const cases: Array<[string, string, string]> = [
+      ['POST', '/customers', 'card'], ['POST', '/customers', 'metadata'], ['PATCH', `/customers/${created.id}`, 'card'],
+      ['PATCH', `/customers/${created.id}`, 'default_card'], ['PATCH', `/customers/${created.id}`, 'metadata'],
+      ...['name', 'expiration_month', 'expiration_year', 'city', 'postal_code'].map((field): [string, string, string] => ['PATCH', `/customers/${carded.id}/cards/${tok.card.id}`, field]),
+    ];
+    for (const [method, path, field] of cases) {
+      const answer = await raw(path, { method, body: { [field]: null } });
+      assert.deepEqual([answer.status, answer.body.code], [400, 'bad_request'], `${method} ${path} ${field}`);
+      assert.ok(String(answer.body.message).startsWith(`${field} cannot be null: send `), `${method} ${path} ${field}: ${answer.body.message}`);
+    }
+    const card = await client.customers.retrieveCard(carded.id, tok.card.id);
+    assert.deepEqual([card.expiration_month, card.city, card.name], [tok.card.expiration_month, 'Bangkok', tok.card.name], 'the card is untouched');
+    assert.deepEqual((await client.customers.retrieve(created.id)).metadata, { tier: 'gold' });
+  });
+
+  test('metadata nested 2,000 deep is a 400 on create and update, before the token is used', async () => {
+    // Raw requests: the omise client itself overflows its stack copying a body this deep (lodash merge).
+    const deep = JSON.parse(`${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`) as Obj;
+    const tooDeep = (answer: { status: number; body: Obj }) => {
+      assert.deepEqual([answer.status, answer.body.code, answer.body.message], [400, 'bad_request', 'metadata is nested more than 5 levels deep (at metadata.a.a.a.a.a)']);
+    };
+    const tok = await token();
+    tooDeep(await raw('/customers', { method: 'POST', body: { card: tok.id, metadata: deep } }));
+    const customer = await client.customers.create({ card: tok.id, metadata: { plan: 'a' } });
+    assert.equal(customer.default_card, tok.card.id, 'the token was still unused');
+    const second = await token();
+    tooDeep(await raw(`/customers/${customer.id}`, { method: 'PATCH', body: { card: second.id, metadata: deep } }));
+    assert.equal((await refusal(client.customers.update(customer.id, { metadata: { note: 'a\u0000b' } }))).code, 'bad_request', 'text PostgreSQL refuses');
+    const nul = await raw('/customers', { method: 'POST', body: { description: 'a\u0000b' } });
+    assert.deepEqual([nul.status, nul.body.code, nul.body.message], [400, 'bad_request', 'description holds a NUL character, which cannot be stored'], 'not a failed query (500)');
+    const after = await client.customers.retrieve(customer.id);
+    assert.deepEqual([after.metadata, after.cards.total], [{ plan: 'a' }, 1], 'nothing changed, no card added');
+    assert.equal((await client.customers.update(customer.id, { card: second.id })).cards.total, 2, 'the second token was still unused');
+  });
+
+  test('a 2,000-character User-Agent does not fail a change: it is audited cut to 512 characters (one holding a card number, withheld)', async () => {
+    const send = (userAgent: string) => httpsJson(platform, platform.ports.api, '/customers', { auth: demo.secretKey, method: 'POST', body: { description: 'agent' }, headers: { 'user-agent': userAgent } });
+    const agent = `strongroom-test/1.0 ${'x'.repeat(1980)}`;
+    const created = await send(agent);
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const [entry] = await auditOf('customer', created.body.id);
+    assert.deepEqual([entry?.action, entry?.origin.userAgent], ['customer.create', agent.slice(0, 512)]);
+    const withheld = await send(`curl/8.0 (card ${VISA})`);
+    assert.equal(withheld.status, 200, JSON.stringify(withheld.body));
+    assert.equal((await auditOf('customer', withheld.body.id))[0]?.origin.userAgent, '[withheld: held a card number or a secret]');
+  });
+
   test("nothing above made the api answer 500 or log a card number", async () => {
     const lines = (await readFile(join(platform.dataDir, 'logs', 'api.log'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Obj);
     const completed = lines.filter((line) => line.msg === 'request completed' && String(line.url).startsWith('/customers'));

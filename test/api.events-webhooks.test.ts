@@ -2,7 +2,8 @@
 // driven by the OFFICIAL omise client, unmodified, with a local HTTPS receiver (certificate from a
 // throwaway test CA the platform is told to trust). Covers §7.6 (event, webhook delivery), §8.6
 // (`GET /events`, `PATCH /account {webhook_uri}`), §12 (signed delivery, retry), tenant isolation,
-// bad input, and that no card number ever leaves in an event or a webhook.
+// bad input, that no card number ever leaves in an event or a webhook, and that the endpoint's
+// secret is stored only sealed (under the KMS) yet still signs every delivery.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -16,7 +17,7 @@ import { routeOmiseClientTo } from '../services/vault/testing.ts';
 import { createAccountService } from '../services/api/accounts/accounts.service.ts';
 import { createAccountStore } from '../services/api/accounts/accounts.store.ts';
 import type { ApiDatabase } from '../services/api/db.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../services/api/webhooks/testing.ts';
+import { secretFormsIn, startWebhookReceiver, type WebhookReceiver } from '../services/api/webhooks/testing.ts';
 import { verifyWebhook } from '../services/api/webhooks/webhook-signature.ts';
 import { httpsJson, startPlatform, type RunningPlatform } from './platform-harness.ts';
 
@@ -114,6 +115,10 @@ describe('events and webhooks over the official omise client', () => {
     assert.equal(updated.webhook_uri, receiver.url('/omise'));
     assert.match(updated.webhook_secret, /^[A-Za-z0-9+/]{43}=$/);
     secret = updated.webhook_secret;
+    // Stored sealed under a KMS data key of the merchant's own `webhook-secret` KEK, never as it is.
+    const stored = await apiDb.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', demo.accountId).where('livemode', '=', false).executeTakeFirstOrThrow();
+    assert.deepEqual(secretFormsIn(stored, secret), [], 'the secret is stored only sealed');
+    assert.ok(stored.secret_wrapped_key.startsWith(`kms1:webhook-secret.${demo.accountId}:`), 'wrapped by the merchant\'s own KEK');
     const after = await client.account.retrieve();
     assert.equal(after.webhook_uri, receiver.url('/omise'));
     assert.equal(after.webhook_secret, undefined, 'the secret is shown once');

@@ -159,8 +159,16 @@ describe('the OpenAPI description of the api host', () => {
       const where = `${method} ${path}`;
       assert.ok(operation.responses.default !== undefined, `${where}: a default (error) response`);
       if ((operation.security ?? document.security).length > 0) assert.deepEqual(operation.responses['401'], { $ref: '#/components/responses/Unauthorized' }, `${where}: 401`);
+      // A page for a browser (the payer's 3-D Secure page) answers its errors in HTML, and its operations say so.
+      if (operation.responses.default.content?.['text/html'] !== undefined) {
+        for (const status of ['404', 'default']) assert.deepEqual(Object.keys(operation.responses[status]?.content ?? {}), ['text/html'], `${where}: ${status} is a page`);
+        continue;
+      }
       if (path.includes('{')) assert.deepEqual(operation.responses['404'], { $ref: '#/components/responses/NotFound' }, `${where}: 404`);
     }
+    const pageOperations = operationsOf(document).filter((o) => o.path.startsWith('/payments/'));
+    assert.deepEqual(pageOperations.map((o) => o.method).sort(), ['GET', 'POST'], 'the 3-D Secure page is described');
+    assert.ok(pageOperations.every((o) => o.operation.responses.default.content['text/html']), 'its errors are described as HTML');
     // The real error bodies validate against the described schema.
     const ajv = new Ajv2020({ strict: false });
     addFormats(ajv);
@@ -174,6 +182,18 @@ describe('the OpenAPI description of the api host', () => {
         const response = await api.publicApp.inject(request);
         assert.ok(response.statusCode >= 400, `${request.method} ${request.url} is refused`);
         assert.ok(validate(response.json()), `${request.method} ${request.url}: ${response.body} does not match the Error schema: ${JSON.stringify(validate.errors)}`);
+      }
+      // What the page really answers is what the document says for that status: HTML, not the Error object.
+      for (const request of [
+        { method: 'GET', url: '/payments/chrg_test_0000000000000000000/authorize?key=wrong' },
+        { method: 'POST', url: '/payments/chrg_test_0000000000000000000/authorize', payload: 'result=success', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      ] as const) {
+        const response = await api.publicApp.inject(request);
+        const documented = (document.paths as Obj)['/payments/{id}/authorize'][request.method.toLowerCase()].responses;
+        const described = documented[String(response.statusCode)] ?? documented.default;
+        assert.equal(response.statusCode, 404, `${request.method} ${request.url}`);
+        assert.match(String(response.headers['content-type']), /^text\/html/, `${request.method} ${request.url} answers a page`);
+        assert.deepEqual(Object.keys(described.content), ['text/html'], `${request.method} ${request.url} ${response.statusCode} is documented as a page`);
       }
     } finally {
       await api.close();

@@ -84,7 +84,9 @@ test('record() refuses secrets and secret-named metadata keys', () => {
   assert.equal(refusal(sampleRecord({ metadata: { used: key } }), key).path, 'metadata.used');
   assert.equal(refusal(sampleRecord({ actor: { type: 'api_key', id: key } }), key).path, 'actor.id');
   const bearer = 'Bearer 8f14e45fceea167a5a36dedd4bea2543';
-  assert.equal(refusal(sampleRecord({ origin: { userAgent: bearer } }), bearer).path, 'origin.userAgent');
+  assert.equal(refusal(sampleRecord({ origin: { certIdentity: bearer } }), bearer).path, 'origin.certIdentity');
+  // The client's User-Agent is withheld instead (user-agent.test.ts): never stored, never a refused change.
+  assert.equal(prepareEntry(sampleRecord({ origin: { userAgent: bearer } }), 'api', NOW).origin.userAgent, '[withheld: held a card number or a secret]');
   const found = refusal(sampleRecord({ metadata: { password: 'hunter2hunter2' } }), 'hunter2hunter2');
   assert.equal(found.path, 'metadata.password');
   assert.equal(refusal(sampleRecord({ metadata: { user: { card_number: 'zz-value-zz' } } }), 'zz-value-zz').path, 'metadata.user.card_number');

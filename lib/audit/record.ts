@@ -1,12 +1,14 @@
 // What a service hands to record() (AuditRecord), and what is stored and hashed (AuditEntry):
 // the same fields with explicit nulls, plus the format version, the service and the time, which the
-// library sets. Validation order: guard first (so a card number in any field is refused as such,
-// before a schema message could echo a path built from it), then schema, then metadata bounds.
+// library sets. Validation order: the client's User-Agent bounded (user-agent.ts), guard (so a card
+// number in any field is refused as such, before a schema message could echo a path built from it),
+// then schema, then metadata bounds.
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { canonicalBytes } from './canonical.ts';
 import { auditError } from './errors.ts';
 import { assertWritable, childPath } from './guard.ts';
+import { USER_AGENT_MAX_LENGTH, withAuditableUserAgent } from './user-agent.ts';
 
 export const ENTRY_VERSION = 1;
 export const ACTION_PATTERN = '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+$';
@@ -43,7 +45,8 @@ export const AuditRecordSchema = Type.Object({
   }, { additionalProperties: false }),
   origin: Type.Optional(Type.Object({
     ip: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f:.]{2,45}(%[A-Za-z0-9_.-]{1,32})?$' })), // IPv4, IPv6 (+ zone)
-    userAgent: Type.Optional(Type.String({ maxLength: 512 })),
+    /** Bounded by the library (user-agent.ts) before this check, never refused for its length. */
+    userAgent: Type.Optional(Type.String({ maxLength: USER_AGENT_MAX_LENGTH })),
     certIdentity: Type.Optional(Type.String({ maxLength: 512 })),
   }, { additionalProperties: false })),
   requestId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -112,7 +115,9 @@ function checkText(values: Array<[string, string | undefined]>): void {
 }
 
 /** Guards, validates and normalizes a record into the entry that will be stored and hashed. */
-export function prepareEntry(input: unknown, service: string, now: Date): AuditEntry {
+export function prepareEntry(given: unknown, service: string, now: Date): AuditEntry {
+  // The client's User-Agent is cut or withheld, not refused: it is the client's text, not the service's.
+  const input = withAuditableUserAgent(given);
   assertWritable(input);
   if (!validator.Check(input)) {
     const first = validator.Errors(input)[0];

@@ -1,6 +1,6 @@
-// The KMS contract, imported by the kms (server) and its callers (vault, and every service for audit
-// checkpoints): key names, the key policy (which service identity may do what to which key), the
-// wrapped-blob format and the request/response schemas of the mTLS API.
+// The KMS contract, imported by the kms (server) and its callers (vault; api for webhook secrets; every
+// service for audit checkpoints): key names, the key policy (which service identity may do what to
+// which key), the wrapped-blob format and the request/response schemas of the mTLS API.
 import { Type, type Static } from 'typebox';
 
 export type KeyPurpose = 'kek' | 'hmac' | 'signing';
@@ -20,7 +20,9 @@ export type KeyFamily = {
 
 /**
  * The key policy. Only `vault` may obtain or unwrap card-data keys or compute card fingerprints;
- * api and dashboard can do neither. Every service signs its own audit checkpoints.
+ * api and dashboard can do neither. Only `api` may obtain or unwrap the data keys sealing its
+ * merchants' webhook signing secrets; only `dashboard` those sealing its users' TOTP secrets. Every
+ * service signs its own audit checkpoints.
  */
 export const KEY_FAMILIES = {
   'card-data': {
@@ -31,6 +33,16 @@ export const KEY_FAMILIES = {
     // Rotating a fingerprint key changes every fingerprint: on demand only.
     purpose: 'hmac', tenant: 'required', cryptoPeriodDays: null,
     operations: { hmac: ['vault'], destroy: ['vault', 'operator'] },
+  },
+  // One KEK per merchant (`webhook-secret.<account>`): data keys that seal its endpoints' signing secrets.
+  'webhook-secret': {
+    purpose: 'kek', tenant: 'required', cryptoPeriodDays: 365,
+    operations: { 'data-key': ['api'], decrypt: ['api'] },
+  },
+  // One KEK (`mfa-secret`): data keys that seal the dashboard users' TOTP secrets (services/dashboard/mfa).
+  'mfa-secret': {
+    purpose: 'kek', tenant: 'never', cryptoPeriodDays: 365,
+    operations: { 'data-key': ['dashboard'], decrypt: ['dashboard'] },
   },
   'audit-checkpoint': {
     purpose: 'signing', tenant: 'never', cryptoPeriodDays: 365,

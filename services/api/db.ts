@@ -71,9 +71,9 @@ export type ApiDatabase = {
   events: {
     id: string; account_id: string; livemode: boolean; key: string; data: Json<Record<string, unknown>>; created_at: CreatedAt;
   };
-  /** One webhook endpoint per account and mode (services/api/webhooks); `secret` is base64 of 32 bytes. */
+  /** One webhook endpoint per account and mode (services/api/webhooks); the secret only sealed (webhooks/secrets). */
   webhook_endpoints: {
-    account_id: string; livemode: boolean; uri: string; secret: string;
+    account_id: string; livemode: boolean; uri: string; secret_wrapped_key: string; secret_ciphertext: Buffer;
     created_at: CreatedAt; updated_at: ColumnType<Date, Date | undefined, Date>;
   };
   webhook_deliveries: {

@@ -26,6 +26,7 @@ import { createPublicKeySyncJob } from './vault/public-key-sync.job.ts';
 import { createChanges } from './changes/changes.ts';
 import { registerIdempotency } from './requests/idempotency.ts';
 import { refuseUnexpectedNulls } from './bodies/null-fields.ts';
+import { refuseNulText } from './bodies/nul-text.ts';
 import { readRateLimits, registerAuthFailureLimit, registerKeyRateLimit } from './requests/rate-limit.ts';
 import { createLedgerStore } from './ledger/ledger.store.ts';
 import { createLedgerListener } from './ledger/ledger.listener.ts';
@@ -46,6 +47,7 @@ import { createRefundReconciliationJob, REFUND_RECONCILIATION_INTERVAL_MS } from
 import { createKeyStore } from './keys/keys.store.ts';
 import { createKeyService } from './keys/keys.service.ts';
 import { keyRoutes } from './keys/keys.routes.ts';
+import { auditInternalRoutes } from './audit/audit.internal.routes.ts';
 
 export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl' | 'public' | 'internal' | 'peers'> & Partial<Pick<ServiceConfig, 'extra' | 'production'>>; logger: Logger; identities: ServiceIdentities }) {
   const { config, logger, identities } = deps;
@@ -97,6 +99,7 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
     registerKeyRateLimit(merchantApi, rateLimits.perKey);
     registerIdempotency(merchantApi, { db, audit });
     refuseUnexpectedNulls(merchantApi); // before validation, which would read null as false, "" or 0
+    refuseNulText(merchantApi); // a NUL in a text column would fail the query (a 500)
     await merchantApi.register(accountRoutes, { accounts, webhooks: webhooks.endpoints });
     await merchantApi.register(customerRoutes, { customers });
     await merchantApi.register(chargeRoutes, { charges, refunds });
@@ -115,8 +118,10 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
   const internalApp = await createHttpsApp({ service: 'api', identity: identities.internal, mtls: true, logger, onDenied: auditDenials(audit, 'api', logger) });
   registerHealth(internalApp, { ready, allowedCallers: ['*'] });
   refuseUnexpectedNulls(internalApp);
+  refuseNulText(internalApp);
   await internalApp.register(keyRoutes, { keys }); // key management: dashboard and operators only
   await internalApp.register(accountInternalRoutes, { accounts }); // dashboard sign-up: new merchant accounts
+  await internalApp.register(auditInternalRoutes, { db, findAccount: accounts.findAccount, kms }); // dashboard audit log: read only
 
   return {
     publicApp, internalApp, db, audit, checkpoints, accounts, vault, keySync,

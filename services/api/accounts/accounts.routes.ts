@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { httpError } from '#lib/http/index.ts';
 import { merchantOf, type Merchant } from '../auth/secret-key.auth.ts';
+import { requestOrigin } from '../auth/request-origin.ts';
 import { acceptEmptyJsonBody } from '../charges/empty-json-body.ts';
 import type { WebhookEndpointService } from '../webhooks/webhook-endpoints.service.ts';
 import type { AccountService } from './accounts.service.ts';
@@ -44,8 +45,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { accounts: Acco
   app.patch<{ Body: UpdateAccountBody }>('/account', { schema: { body: UpdateAccountBody } }, async (request) => {
     const merchant = merchantOf(request);
     const uri = request.body?.webhook_uri;
-    const origin = { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
-    const change = uri === undefined ? null : await opts.webhooks.set(merchant, uri, origin);
+    const change = uri === undefined ? null : await opts.webhooks.set(merchant, uri, requestOrigin(request));
     const account = await present(merchant);
     return change?.secret ? { ...account, webhook_secret: change.secret } : account;
   });

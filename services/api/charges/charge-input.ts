@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { idPattern } from '#lib/contracts/index.ts';
 import { httpError } from '#lib/http/index.ts';
+import { readMetadata, type Metadata } from '../metadata/metadata.ts';
 import { limitsOf } from './currencies.ts';
 import type { CreateChargeBody } from './charges.schemas.ts';
 
@@ -15,7 +16,7 @@ export type ChargeSource =
 
 export type ChargeInput = {
   amount: number; currency: string; capture: boolean; authorizationType: string | null;
-  description: string | null; metadata: Record<string, unknown>; returnUri: string | null; ip: string | null;
+  description: string | null; metadata: Metadata; returnUri: string | null; ip: string | null;
   /** The merchant asked for 3-D Secure (`authentication: "3DS"`). */
   threeDSecure: boolean;
   source: ChargeSource;
@@ -68,8 +69,8 @@ function readSource(body: CreateChargeBody): ChargeSource {
   throw httpError(400, 'invalid_card_token', 'invalid card token');
 }
 
-function readReturnUri(value: string | undefined): string | null {
-  if (value === undefined || value === '') return null;
+function readReturnUri(value: string | null | undefined): string | null {
+  if (value === undefined || value === null || value === '') return null;
   let url: URL | null = null;
   try { url = new URL(value); } catch { url = null; }
   // Control characters and spaces are refused, not dropped as the URL parser would: the payer is redirected to it.
@@ -101,7 +102,7 @@ export function readChargeInput(body: CreateChargeBody): ChargeInput {
   return {
     amount: amount.value, currency: currency.value, capture: body.capture ?? true,
     authorizationType: body.authorization_type ?? null, description: body.description ?? null,
-    metadata: body.metadata ?? {}, returnUri: readReturnUri(body.return_uri), ip, threeDSecure: readAuthentication(body.authentication),
+    metadata: readMetadata(body.metadata), returnUri: readReturnUri(body.return_uri), ip, threeDSecure: readAuthentication(body.authentication),
     source: readSource(body),
   };
 }

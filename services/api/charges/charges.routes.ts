@@ -1,16 +1,15 @@
 // Charges and their refunds on the API host (secret key), as the official omise client calls them
 // (node_modules/omise/lib/resources/Charge.js, docs/omise-compat.md §8.1). Declines are 200 charges
 // with status "failed"; errors are Omise error objects.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { merchantOf } from '../auth/secret-key.auth.ts';
-import type { RequestOrigin } from '../customers/customers.service.ts';
+import { requestOrigin as originOf } from '../auth/request-origin.ts';
 import type { RefundService } from '../refunds/refunds.service.ts';
 import { CaptureBody, ChargeParams, CreateChargeBody, CreateRefundBody, RefundParams, UpdateChargeBody } from './charges.schemas.ts';
 import type { ChargeService } from './charges.service.ts';
 import { acceptEmptyJsonBody } from './empty-json-body.ts';
 
 type Id = { Params: { id: string } };
-const originOf = (request: FastifyRequest): RequestOrigin => ({ ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id });
 
 export async function chargeRoutes(app: FastifyInstance, opts: { charges: ChargeService; refunds: RefundService }) {
   const { charges, refunds } = opts;

@@ -2,7 +2,8 @@
 // so that a bad one gets Omise's `invalid_charge` / `invalid_amount` with a clear message rather than
 // a generic schema error; every other field is checked here.
 import { Type, type Static } from 'typebox';
-import { Metadata } from '../customers/customers.schemas.ts';
+import { NullableText } from '../bodies/null-fields.ts';
+import { MetadataSchema as Metadata } from '../metadata/metadata.ts';
 
 const Id = Type.String({ maxLength: 64 });
 
@@ -13,10 +14,11 @@ export const CreateChargeBody = Type.Object({
   customer: Type.Optional(Id),
   capture: Type.Optional(Type.Boolean()),
   authorization_type: Type.Optional(Type.String({ enum: ['pre_auth', 'final_auth'] })),
-  description: Type.Optional(Type.String({ maxLength: 255 })),
+  // Null means "none" for these (the charge shows null); null for any other field is refused (bodies/null-fields.ts).
+  description: Type.Optional(NullableText({ maxLength: 255 })),
   metadata: Type.Optional(Metadata),
-  return_uri: Type.Optional(Type.String({ maxLength: 2048 })),
-  ip: Type.Optional(Type.String({ maxLength: 64 })),
+  return_uri: Type.Optional(NullableText({ maxLength: 2048 })),
+  ip: Type.Optional(NullableText({ maxLength: 64 })),
   /** Ask for 3-D Secure on this charge (services/api/three-d-secure); PASSKEY is refused. */
   authentication: Type.Optional(Type.String({ enum: ['3DS', 'PASSKEY'] })),
   zero_interest_installments: Type.Optional(Type.Boolean()),
@@ -24,7 +26,8 @@ export const CreateChargeBody = Type.Object({
 export type CreateChargeBody = Static<typeof CreateChargeBody>;
 
 export const UpdateChargeBody = Type.Object({
-  description: Type.Optional(Type.String({ maxLength: 255 })),
+  /** null clears it. */
+  description: Type.Optional(NullableText({ maxLength: 255 })),
   metadata: Type.Optional(Metadata),
 }, { additionalProperties: false });
 export type UpdateChargeBody = Static<typeof UpdateChargeBody>;

@@ -22,6 +22,7 @@ import type { CaptureBody, CreateChargeBody, UpdateChargeBody } from './charges.
 import { DEFAULT_CARD_FEES, type FeeRates } from './fees.ts';
 import { ask, changeFrom, isOutage, passThrough, type Refusal } from './vault-answers.ts';
 import { IGNORE_CHANGES, type ChangeKey, type ChangeRecorder } from '../changes/changes.ts';
+import { readMetadata } from '../metadata/metadata.ts';
 
 export type ChargeVault = Pick<VaultClient, 'authorize' | 'capture' | 'reverse' | 'refund'>;
 type Outcome = AuditRecord['outcome'];
@@ -47,7 +48,7 @@ export function chargeEntry(merchant: Merchant, origin: RequestOrigin, action: s
 
 export function createChargeService(deps: {
   db: Kysely<ApiDatabase>; charges: ChargeStore; refunds: RefundStore; customers: Pick<CustomerStore, 'find'>;
-  vault: ChargeVault; audit: Pick<Audit, 'record'>; changes?: ChangeRecorder; fees?: FeeRates; now?: () => Date;
+  vault: ChargeVault; audit: Pick<Audit, 'record' | 'prepareOutbox'>; changes?: ChangeRecorder; fees?: FeeRates; now?: () => Date;
   /** Opens the payer's 3-D Secure page of a charge waiting for it (services/api/three-d-secure). */
   authenticationPages?: { open(tx: Transaction<ApiDatabase>, row: ChargeRow, at: Date): Promise<ChargeRow> };
 }) {
@@ -63,15 +64,16 @@ export function createChargeService(deps: {
     return row;
   }
 
-  async function present(merchant: Pick<Merchant, 'accountId' | 'livemode'>, row: ChargeRow, at: Date = now()) {
-    const embedded = await refunds.forCharges(merchant.accountId, merchant.livemode, [row.id]);
+  async function present(merchant: Pick<Merchant, 'accountId' | 'livemode'>, row: ChargeRow, at: Date = now(), tx?: Transaction<ApiDatabase>) {
+    const embedded = await refunds.forCharges(merchant.accountId, merchant.livemode, [row.id], tx);
     return presentCharge(row, embedded.get(row.id) ?? [], at);
   }
 
   /** Announces a change inside its transaction (events, webhooks, ledger) with the charge as the merchant now sees it. */
   async function announce(tx: Transaction<ApiDatabase>, merchant: Pick<Merchant, 'accountId' | 'livemode'>, key: ChangeKey, row: ChargeRow) {
     const at = now();
-    await changes.record(tx, { merchant, key, data: await present(merchant, row, at), at });
+    // Read in `tx`: a second pooled connection per open transaction deadlocks the pool under load.
+    await changes.record(tx, { merchant, key, data: await present(merchant, row, at, tx), at });
   }
 
   /** What the vault charges: a token, or a saved card of a customer of this merchant (the default one if unnamed). */
@@ -97,17 +99,15 @@ export function createChargeService(deps: {
       const source = await resolve(merchant, input.source);
       const id = newId('charge', merchant.livemode);
       const target = [{ type: 'charge', id }];
-      await inTransaction(async (tx) => {
-        await charges.insert(tx, {
-          id, account_id: merchant.accountId, livemode: merchant.livemode, amount: input.amount, currency: input.currency,
-          description: input.description, metadata: JSON.stringify(input.metadata), capture: input.capture,
-          authorization_type: input.authorizationType, customer_id: source.customer ?? null, token_id: source.token ?? null,
-          card_id: source.card ?? null, return_uri: input.returnUri, ip: input.ip, fee_rate_bp: fees.feeRateBp, vat_rate_bp: fees.vatRateBp,
-          transaction_id: newId('transaction', merchant.livemode), // the ledger credit's id, named by the charge once paid
-        });
-        await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.requested, target, SUCCESS,
-          { amount: input.amount, currency: input.currency, capture: input.capture }));
-      });
+      // The charge and its audit entry in one statement: atomic and committed on return, one round trip.
+      await charges.insertAudited({
+        id, account_id: merchant.accountId, livemode: merchant.livemode, amount: input.amount, currency: input.currency,
+        description: input.description, metadata: JSON.stringify(input.metadata), capture: input.capture,
+        authorization_type: input.authorizationType, customer_id: source.customer ?? null, token_id: source.token ?? null,
+        card_id: source.card ?? null, return_uri: input.returnUri, ip: input.ip, fee_rate_bp: fees.feeRateBp, vat_rate_bp: fees.vatRateBp,
+        transaction_id: newId('transaction', merchant.livemode), // the ledger credit's id, named by the charge once paid
+      }, audit.prepareOutbox([chargeEntry(merchant, origin, CHARGE_AUDIT.requested, target, SUCCESS,
+        { amount: input.amount, currency: input.currency, capture: input.capture })]));
       const answer = await ask(() => vault.authorize(merchant.accountId, {
         livemode: merchant.livemode, charge_id: id, amount: input.amount, currency: input.currency, capture: input.capture, ...source,
         three_d_secure: input.threeDSecure,
@@ -151,7 +151,7 @@ export function createChargeService(deps: {
       const found = await mustFind(merchant, id);
       const change = {
         ...(body.description === undefined ? {} : { description: body.description }),
-        ...(body.metadata === undefined ? {} : { metadata: JSON.stringify(body.metadata) }),
+        ...(body.metadata === undefined ? {} : { metadata: JSON.stringify(readMetadata(body.metadata)) }),
       };
       const row = await inTransaction(async (tx) => {
         const updated = await charges.update(tx, found.id, change, now());
@@ -169,8 +169,10 @@ export function createChargeService(deps: {
         if (row.status === 'pending' && row.authorized && now() >= expiresAt(row)) throw httpError(400, 'expired_charge', 'charge expired');
         throw httpError(400, 'failed_capture', row.captured_amount > 0 ? 'charge was already captured' : 'charge is not authorized');
       }
+      // An explicit null is not "the full amount": capturing more than meant cannot be undone.
+      if (body.capture_amount === null) throw httpError(400, 'invalid_amount', 'capture_amount cannot be null: send an amount, or leave it out to capture the full amount');
       let amount: number | undefined;
-      if (body.capture_amount !== undefined && body.capture_amount !== null && body.capture_amount !== '') {
+      if (body.capture_amount !== undefined && body.capture_amount !== '') {
         const parsed = readAmount(body.capture_amount, 'capture_amount');
         if (!parsed.ok) throw httpError(400, 'invalid_amount', parsed.problem);
         if (parsed.value > row.authorized_amount) throw httpError(400, 'invalid_amount', `capture_amount must be at most the authorized amount (${row.authorized_amount})`);

@@ -1,5 +1,6 @@
 // Queries on the api's charges table. Every read is scoped by account and mode (another merchant's
 // charge is simply not found) and sees only charges the vault answered.
+import type { OutboxRow } from '#lib/audit/index.ts';
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from '#lib/db/index.ts';
 import type { ApiDatabase, ChargeStatus } from '../db.ts';
 import type { ListParams } from '../lists/list-params.ts';
@@ -19,8 +20,15 @@ export function createChargeStore(db: Kysely<ApiDatabase>) {
     tx.selectFrom('charges').where('account_id', '=', accountId).where('livemode', '=', livemode).where('exchange', '=', 'answered');
 
   return {
-    insert: (tx: Transaction<ApiDatabase>, row: Insertable<ApiDatabase['charges']>) =>
-      tx.insertInto('charges').values(row).returningAll().executeTakeFirstOrThrow(),
+    /**
+     * A new charge and its audit entries in ONE statement (a data-modifying CTE): as atomic as a
+     * transaction, committed (and flushed) when it returns, in one round trip instead of four.
+     */
+    async insertAudited(row: Insertable<ApiDatabase['charges']>, audit: readonly OutboxRow[]): Promise<void> {
+      if (audit.length === 0) throw new Error('a charge is written with its audit entry');
+      const entries = audit.map((entry) => sql`(${entry.stream}, ${entry.entry}::jsonb, ${entry.created_at}::timestamptz)`);
+      await sql`WITH charge AS (${db.insertInto('charges').values(row)}) INSERT INTO audit_outbox (stream, entry, created_at) VALUES ${sql.join(entries)}`.execute(db);
+    },
 
     find: (accountId: string, livemode: boolean, id: string, tx: Db = db) =>
       scoped(tx, accountId, livemode).selectAll().where('id', '=', id).executeTakeFirst(),

@@ -1,14 +1,14 @@
 // Customers and their cards on the API host (secret key), as the official omise client calls them
 // (node_modules/omise/lib/resources/Customer.js and lib/apiResources.js, docs/omise-compat.md §8.1).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { merchantOf } from '../auth/secret-key.auth.ts';
+import { requestOrigin as originOf } from '../auth/request-origin.ts';
 import { acceptEmptyJsonBody } from '../charges/empty-json-body.ts';
 import { CardParams, CreateCustomerBody, CustomerParams, UpdateCardBody, UpdateCustomerBody } from './customers.schemas.ts';
-import type { CustomerService, RequestOrigin } from './customers.service.ts';
+import type { CustomerService } from './customers.service.ts';
 
 type Id = { Params: { id: string } };
 type CardId = { Params: { id: string; cardId: string } };
-const originOf = (request: FastifyRequest): RequestOrigin => ({ ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id });
 
 export async function customerRoutes(app: FastifyInstance, opts: { customers: CustomerService }) {
   const { customers } = opts;

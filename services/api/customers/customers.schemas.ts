@@ -2,11 +2,12 @@
 // form-encoded; numbers in forms are strings that these schemas coerce. Path ids are checked by the
 // services (a malformed id is simply not found, as for charges), not here.
 import { Type, type Static } from 'typebox';
+import { NullableText } from '../bodies/null-fields.ts';
+import { MetadataSchema as Metadata } from '../metadata/metadata.ts';
 
-export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.Unknown(), { maxProperties: 50 });
-
-const Email = Type.String({ maxLength: 254, format: 'email' });
-const Description = Type.String({ maxLength: 255 });
+// Null means "none" (on an update: clear it); null for any other field is refused (bodies/null-fields.ts).
+const Email = NullableText({ maxLength: 254, format: 'email' });
+const Description = NullableText({ maxLength: 255 });
 /** A token id (`tokn_…`); the vault decides whether it can be used. */
 const Token = Type.String({ minLength: 1, maxLength: 64 });
 

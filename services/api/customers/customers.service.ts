@@ -17,6 +17,7 @@ import { createCustomerCardService } from './customer-cards.service.ts';
 import { ask, mapLimit, must, outcomeUnknown, passThrough } from './vault-calls.ts';
 import { checkIds, notFound } from './customer-ids.ts';
 import { IGNORE_CHANGES, type ChangeRecorder } from '../changes/changes.ts';
+import { readMetadata } from '../metadata/metadata.ts';
 
 export type { RequestOrigin } from './customers.audit.ts';
 export { presentCustomer } from './customer-view.ts';
@@ -61,6 +62,8 @@ export function createCustomerService(deps: {
 
   const service = {
     async create(merchant: Merchant, body: CreateCustomerBody, origin: RequestOrigin, log?: ErrorLog) {
+      // Before the token is used: a refused body does not cost the merchant the token.
+      const metadata = readMetadata(body.metadata);
       const id = newId('customer', merchant.livemode);
       const eraseCards = () => cleanUp(`erase the cards of ${id}, which was not created`,
         () => vault.eraseCustomer(merchant.accountId, merchant.livemode, id, origin.requestId), log);
@@ -71,7 +74,7 @@ export function createCustomerService(deps: {
         row = await db.transaction().execute(async (tx) => {
           const inserted = await store.insert(tx, {
             id, account_id: merchant.accountId, livemode: merchant.livemode, email: body.email ?? null,
-            description: body.description ?? null, metadata: JSON.stringify(body.metadata ?? {}), default_card: card?.id ?? null,
+            description: body.description ?? null, metadata: JSON.stringify(metadata), default_card: card?.id ?? null,
           });
           await audit.record(tx, customerAuditRecord(merchant, CUSTOMER_AUDIT.created,
             [{ type: 'customer', id }, ...(card ? [{ type: 'card', id: card.id }] : [])], origin, { fields: fieldsOf(body) }));
@@ -102,6 +105,7 @@ export function createCustomerService(deps: {
     /** `card` adds a card (a token); `default_card` picks one of the customer's cards, the new one included. */
     async update(merchant: Merchant, id: string, body: UpdateCustomerBody, origin: RequestOrigin, log?: ErrorLog) {
       checkIds(id);
+      const metadata = body.metadata === undefined ? undefined : readMetadata(body.metadata);
       // Set inside the transaction; `as` keeps TypeScript from treating it as always null out here.
       let added = null as VaultCard | null;
       let view: CustomerView;
@@ -121,7 +125,7 @@ export function createCustomerService(deps: {
           const change: CustomerChange = {};
           if (body.email !== undefined) change.email = body.email;
           if (body.description !== undefined) change.description = body.description;
-          if (body.metadata !== undefined) change.metadata = JSON.stringify(body.metadata);
+          if (metadata !== undefined) change.metadata = JSON.stringify(metadata);
           // The first card a customer gets becomes its default (§7.5).
           if (body.default_card !== undefined) change.default_card = body.default_card;
           else if (added && current.default_card === null) change.default_card = added.id;

@@ -1,7 +1,8 @@
 // Completes the OpenAPI document @fastify/swagger generates from the routes' schemas: the security
 // schemes, the one error shape (docs/omise-compat.md §4), and a summary, tags and error responses on
-// every operation. What a route declares itself (`schema.summary`, `schema.tags`, `schema.security`)
-// wins; the defaults here only fill gaps, so a new route is described without extra work.
+// every operation. What a route declares itself (`schema.summary`, `schema.tags`, `schema.security`,
+// `schema.response`) wins; the defaults here only fill gaps, so a new route is described without
+// extra work. A route that declares a `default` response gets no error responses added.
 import { ERROR_CODES } from '#lib/http/index.ts';
 import { DEFAULT_LIMIT, LIST_ORDERS, MAX_LIMIT, MAX_OFFSET } from '../lists/list-params.ts';
 
@@ -111,6 +112,8 @@ function completeOperation(path: string, method: string, operation: Operation): 
   }
   describeFormBodies(operation);
   const responses = (operation.responses ??= {});
+  // A route that declares its own default response describes its errors itself (the payer's 3-D Secure page answers HTML).
+  if (responses.default !== undefined) return;
   const secured = !(Array.isArray(operation.security) && operation.security.length === 0);
   const ref = (name: keyof typeof ERROR_RESPONSES) => ({ $ref: `#/components/responses/${name}` });
   // A body can always be malformed; a GET only when it takes query parameters.

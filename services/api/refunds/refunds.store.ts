@@ -3,11 +3,12 @@ import type { Insertable, Kysely, Selectable, Transaction } from '#lib/db/index.
 import type { ApiDatabase } from '../db.ts';
 import type { ListParams } from '../lists/list-params.ts';
 
+type Db = Kysely<ApiDatabase> | Transaction<ApiDatabase>;
 export type RefundRow = Selectable<ApiDatabase['refunds']>;
 
 export function createRefundStore(db: Kysely<ApiDatabase>) {
-  const scoped = (accountId: string, livemode: boolean) =>
-    db.selectFrom('refunds').where('account_id', '=', accountId).where('livemode', '=', livemode).where('exchange', '=', 'answered');
+  const scoped = (accountId: string, livemode: boolean, tx: Db = db) =>
+    tx.selectFrom('refunds').where('account_id', '=', accountId).where('livemode', '=', livemode).where('exchange', '=', 'answered');
 
   return {
     insert: (tx: Transaction<ApiDatabase>, row: Insertable<ApiDatabase['refunds']>) =>
@@ -50,11 +51,14 @@ export function createRefundStore(db: Kysely<ApiDatabase>) {
     authorizationOf: async (tx: Transaction<ApiDatabase>, chargeId: string): Promise<string | null> =>
       (await tx.selectFrom('charges').select('authorization_id').where('id', '=', chargeId).executeTakeFirst())?.authorization_id ?? null,
 
-    /** Refunds of several charges at once (to embed them in a page of charges), oldest first. */
-    async forCharges(accountId: string, livemode: boolean, chargeIds: readonly string[]): Promise<Map<string, RefundRow[]>> {
+    /**
+     * Refunds of several charges at once (to embed them in a page of charges), oldest first. Inside a
+     * transaction pass it as `tx`: a second pooled connection taken while one is held can exhaust the pool.
+     */
+    async forCharges(accountId: string, livemode: boolean, chargeIds: readonly string[], tx: Db = db): Promise<Map<string, RefundRow[]>> {
       const byCharge = new Map<string, RefundRow[]>(chargeIds.map((id) => [id, []]));
       if (chargeIds.length === 0) return byCharge;
-      const rows = await scoped(accountId, livemode).selectAll().where('charge_id', 'in', chargeIds)
+      const rows = await scoped(accountId, livemode, tx).selectAll().where('charge_id', 'in', chargeIds)
         .orderBy('created_at', 'asc').orderBy('id', 'asc').execute();
       for (const row of rows) byCharge.get(row.charge_id)?.push(row);
       return byCharge;

@@ -3,6 +3,8 @@
 // migrates). A delivery job is sent through the caller's transaction, so it exists if and only if its
 // event committed. Failed attempts are retried by pg-boss with exponential backoff; a job whose worker
 // died is retried after it expires. Jobs name their event only: no payload, no secret in the queue.
+// A handler that throws DeliveryDeferred (the KMS cannot open the signing secret now) has its job
+// queued again for later, with backoff, without spending an attempt: an outage delays, never drops.
 import type { Logger } from 'pino';
 import { fromKysely, PgBoss, type Job, type JobResult } from 'pg-boss';
 import type { Transaction } from '#lib/db/index.ts';
@@ -14,8 +16,17 @@ export const DELIVERY_QUEUE = 'webhook-delivery';
 /** A job runs one attempt; past this it is taken as lost and retried. */
 export const ATTEMPT_EXPIRY_SECONDS = 60;
 
-export type DeliveryJob = { event_id: string };
+/** `deferrals`: how many times the delivery was postponed (DeliveryDeferred) so far. */
+export type DeliveryJob = { event_id: string; deferrals?: number };
 export type DeliveryHandler = (job: Pick<Job<DeliveryJob>, 'data' | 'retryCount' | 'signal'>) => Promise<void>;
+
+/** Nothing was sent, and the attempt should not count: try this delivery again later. */
+export class DeliveryDeferred extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeliveryDeferred';
+  }
+}
 
 export function createDeliveryQueue(deps: { databaseUrl: string; logger: Logger; config: WebhookConfig }) {
   const { config, logger } = deps;
@@ -30,6 +41,21 @@ export function createDeliveryQueue(deps: { databaseUrl: string; logger: Logger;
     retryLimit: config.retryLimit, retryDelay: config.retryDelaySeconds, retryBackoff: true,
     retryDelayMax: config.retryDelayMaxSeconds, expireInSeconds: ATTEMPT_EXPIRY_SECONDS,
   };
+
+  /** Queues the delivery again after a growing delay, with the attempts it has left; completes this job. */
+  async function postpone(job: Job<DeliveryJob>, reason: string): Promise<JobResult> {
+    const previous = job.data.deferrals;
+    const deferrals = (typeof previous === 'number' && Number.isInteger(previous) && previous >= 0 ? previous : 0) + 1;
+    const delay = Math.min(config.retryDelaySeconds * 2 ** Math.min(deferrals - 1, 16), config.retryDelayMaxSeconds);
+    try {
+      await boss.send(DELIVERY_QUEUE, { event_id: job.data.event_id, deferrals } satisfies DeliveryJob, {
+        ...retries, retryLimit: Math.max(0, config.retryLimit - job.retryCount), startAfter: delay,
+      });
+      return { id: job.id, status: 'completed', output: { postponed: reason, seconds: delay } };
+    } catch {
+      return { id: job.id, status: 'failed', output: { message: `${reason}; queuing it again failed` } };
+    }
+  }
 
   return {
     /** Queues the delivery of an event, inside the transaction that records it. */
@@ -53,6 +79,7 @@ export function createDeliveryQueue(deps: { databaseUrl: string; logger: Logger;
           await handle(job);
           return { id: job.id, status: 'completed' };
         } catch (error) {
+          if (error instanceof DeliveryDeferred) return postpone(job, error.message);
           return { id: job.id, status: 'failed', output: { message: error instanceof Error ? error.message : 'delivery failed' } };
         }
       })));

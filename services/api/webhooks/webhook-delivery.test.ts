@@ -1,7 +1,8 @@
 // The webhook pipeline against a real database and a local HTTPS receiver: pg-boss installed by the
 // owner and run by the runtime role, a delivery queued in the event's transaction (and not when it
 // rolls back), signed, retried after a failure, every attempt stored and shown on the event; the
-// delivery-time guards (public addresses only in live mode, certificate verified).
+// delivery-time guards (public addresses only in live mode, certificate verified); the secret stored
+// only sealed, and a KMS outage postponing deliveries instead of dropping them or sending them unsigned.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PgBoss } from 'pg-boss';
@@ -18,7 +19,8 @@ import { createEventService, type EventService } from '../events/events.service.
 import { DEFAULT_WEBHOOK_CONFIG } from './webhook-config.ts';
 import { DELIVERY_QUEUE } from './delivery-queue.ts';
 import { installDeliveryQueue } from './queue-install.ts';
-import { startWebhookReceiver, type WebhookReceiver } from './testing.ts';
+import { createWebhookSecrets } from './secrets/webhook-secrets.ts';
+import { createTestKms, secretFormsIn, startWebhookReceiver, type TestKms, type WebhookReceiver } from './testing.ts';
 import { verifyWebhook } from './webhook-signature.ts';
 import { createWebhooks } from './webhooks.ts';
 
@@ -28,6 +30,7 @@ let events: EventService;
 let receiver: WebhookReceiver;
 let stranger: WebhookReceiver;
 let log: TestLogger;
+let kms: TestKms;
 const origin = { ip: '127.0.0.1', userAgent: 'test', requestId: 'req_test_1' };
 const CARD = { object: 'card', id: 'card_test_0000000000000000001', last_digits: '4242', brand: 'Visa' };
 
@@ -71,11 +74,12 @@ before(async () => {
   receiver = await startWebhookReceiver({ answers: [500] });
   stranger = await startWebhookReceiver();
   log = createTestLogger('api');
+  kms = createTestKms();
   const eventStore = createEventStore(database.db);
   webhooks = createWebhooks({
     db: database.db, audit: createAudit({ db: database.db, service: 'api' }), logger: log.logger, databaseUrl: database.runtimeUrl,
     config: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateTestHosts: true, extraCaPem: receiver.caPem, retryDelaySeconds: 1, pollingSeconds: 0.5, timeoutMs: 3000 },
-    events: eventStore,
+    events: eventStore, kms,
   });
   events = createEventService({ store: eventStore, deliveries: webhooks.deliveries, afterRecord: webhooks.dispatch });
   await webhooks.start();
@@ -108,6 +112,9 @@ test('an event with an endpoint is delivered signed; a 500 is retried; both atte
   assert.equal(set.uri, receiver.url('/omise'));
   assert.equal(Buffer.from(set.secret!, 'base64').length, 32);
   assert.equal(await webhooks.endpoints.uriOf(shop), receiver.url('/omise'));
+  const stored = await database.ownerDb.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', shop.accountId).executeTakeFirstOrThrow();
+  assert.deepEqual(secretFormsIn(stored, set.secret!), [], 'the secret is stored only sealed');
+  assert.ok(stored.secret_wrapped_key.startsWith(`kms1:webhook-secret.${shop.accountId}:`));
 
   const chargeId = await change(shop);
   const [first, second] = await receiver.waitFor(2);
@@ -164,8 +171,11 @@ test("another merchant's event, a malformed id and the other mode answer 404; li
 test('delivery-time guards: a live endpoint on a private address is never connected to; an unknown certificate fails', async () => {
   const live = await merchant(true);
   // Set behind the API's back (the API refuses it): the worker must still refuse to connect.
+  const secrets = createWebhookSecrets({ kms });
+  const sealed = await secrets.seal({ accountId: live.accountId, livemode: true }, Buffer.alloc(32, 1));
+  secrets.close();
   await database.ownerDb.insertInto('webhook_endpoints').values({
-    account_id: live.accountId, livemode: true, uri: stranger.url('/live'), secret: Buffer.alloc(32, 1).toString('base64'),
+    account_id: live.accountId, livemode: true, uri: stranger.url('/live'), ...sealed,
   }).execute();
   const liveEvent = (await eventOf(live, await change(live)))!;
   const [refused] = await attempts(live, liveEvent.id, 1);
@@ -186,4 +196,72 @@ test('delivery-time guards: a live endpoint on a private address is never connec
   assert.equal(failed!.status, null);
   assert.match(failed!.error!, /certificate|CERT/i);
   assert.equal(stranger.received.length, 0, 'no request is sent over an unverified connection');
+});
+
+test('while the KMS is down nothing is sent and no attempt is spent; the delivery is postponed, then goes out signed', async () => {
+  const shop = await merchant();
+  const set = await webhooks.endpoints.set(shop, receiver.url('/outage'), origin);
+  const arrived = () => receiver.received.filter((request) => request.path === '/outage');
+  let eventId: string;
+  kms.state.down = true;
+  try {
+    await assert.rejects(webhooks.endpoints.set(shop, receiver.url('/elsewhere'), origin),
+      (error: unknown) => isHttpError(error) && error.statusCode === 503 && error.code === 'service_unavailable');
+    assert.equal(await webhooks.endpoints.uriOf(shop), receiver.url('/outage'), 'a refused change leaves the endpoint as it was');
+    eventId = (await eventOf(shop, await change(shop)))!.id;
+    // The first try, then at least one postponement (retryDelaySeconds 1): each finds the KMS down.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const jobs = await sql<{ deferrals: number | null; state: string }>`
+        SELECT (data->>'deferrals')::int AS deferrals, state::text AS state FROM pgboss.job
+        WHERE name = ${DELIVERY_QUEUE} AND data->>'event_id' = ${eventId}`.execute(database.ownerDb);
+      if (jobs.rows.some((job) => (job.deferrals ?? 0) >= 2)) {
+        assert.ok(jobs.rows.every((job) => job.state !== 'failed'), 'a postponed delivery is never failed');
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`the delivery was not postponed twice: ${JSON.stringify(jobs.rows)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(arrived().length, 0, 'nothing is sent, signed or not, without the secret');
+    assert.equal((await events.retrieve(shop, eventId)).webhook_deliveries.length, 0, 'no attempt is recorded');
+  } finally {
+    kms.state.down = false;
+  }
+  const [attempt] = await attempts(shop, eventId, 1);
+  assert.equal(attempt!.status, 200);
+  const [request] = arrived();
+  assert.ok(verifyWebhook({
+    secret: set.secret!, signature: String(request!.headers['omise-signature']), timestamp: String(request!.headers['omise-signature-timestamp']), body: request!.body,
+  }), 'signed with the endpoint secret once the KMS is back');
+  assert.match(log.text(), /webhook postponed: the KMS cannot open its signing secret now/);
+  assert.ok(!log.text().includes(set.secret!), 'the secret is never logged');
+});
+
+test('a sealed secret moved to another endpoint, or altered, is never used: nothing is sent', async () => {
+  const shop = await merchant();
+  const live = { ...shop, livemode: true };
+  await webhooks.endpoints.set(shop, receiver.url('/moved'), origin);
+  // The test endpoint's sealed secret copied onto the merchant's live endpoint (behind the API's back) …
+  const testRow = await database.ownerDb.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', shop.accountId).executeTakeFirstOrThrow();
+  await database.ownerDb.insertInto('webhook_endpoints').values({
+    account_id: shop.accountId, livemode: true, uri: receiver.url('/moved-live'), secret_wrapped_key: testRow.secret_wrapped_key, secret_ciphertext: testRow.secret_ciphertext,
+  }).execute();
+  // … and one bit of the test endpoint's own sealed secret flipped.
+  const flipped = Buffer.from(testRow.secret_ciphertext);
+  flipped[20]! ^= 1;
+  await database.ownerDb.updateTable('webhook_endpoints').set({ secret_ciphertext: flipped })
+    .where('account_id', '=', shop.accountId).where('livemode', '=', false).execute();
+  const before = receiver.received.length;
+  const ids = [(await eventOf(shop, await change(shop)))!.id, (await eventOf(live, await change(live)))!.id];
+  const refusedEvents = () => new Set(log.text().split('\n').filter((line) => line.includes('its signing secret cannot be opened'))
+    .map((line) => /"event":"([a-z0-9_]+)"/.exec(line)?.[1]));
+  const deadline = Date.now() + 10_000;
+  while (!ids.every((id) => refusedEvents().has(id))) {
+    if (Date.now() > deadline) throw new Error('the deliveries were not refused');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(receiver.received.length, before, 'nothing reached the receiver');
+  for (const [who, id] of [[shop, ids[0]!], [live, ids[1]!]] as const) {
+    assert.equal((await events.retrieve(who, id)).webhook_deliveries.length, 0, 'no attempt: nothing was sent');
+  }
 });

@@ -19,12 +19,14 @@ export function newWebhookSecret(): string {
   return randomBytes(SECRET_BYTES).toString('base64');
 }
 
-function mac(secret: string, timestamp: string, body: string | Uint8Array): Buffer {
-  return createHmac('sha256', Buffer.from(secret, 'base64')).update(`${timestamp}.`).update(body).digest();
+/** `secret` as the merchant holds it (base64), or its 32 bytes (the api's own copy, opened for signing). */
+function mac(secret: string | Uint8Array, timestamp: string, body: string | Uint8Array): Buffer {
+  const key = typeof secret === 'string' ? Buffer.from(secret, 'base64') : secret;
+  return createHmac('sha256', key).update(`${timestamp}.`).update(body).digest();
 }
 
 /** The `Omise-Signature` value for `body` signed at `timestamp` (unix seconds). */
-export function signWebhook(secret: string, timestamp: number, body: string | Uint8Array): string {
+export function signWebhook(secret: string | Uint8Array, timestamp: number, body: string | Uint8Array): string {
   return mac(secret, String(timestamp), body).toString('hex');
 }
 

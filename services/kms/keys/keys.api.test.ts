@@ -79,13 +79,13 @@ for (const [name, open] of backends) {
     });
 
     test('refusals are audited with the caller identity; no key material reaches the audit log', async () => {
-      await refused(api.dataKey('card-data'), 403);
+      await refused(dashboard.dataKey('card-data'), 403);
       const key = await vault.dataKey('card-data');
       await bed.kms.audit.chainNow();
       const log = await readLog(bed.database.db, undefined);
       const entries = log.map((row) => row.entry as { action: string; actor: { id: string }; outcome: { result: string; reason?: string } });
-      // Refused at the route (no card-data operation is open to api at all) …
-      assert.ok(entries.some((e) => e.action === 'access.denied' && e.actor.id === 'api' && e.outcome.reason === 'caller_not_allowed'));
+      // Refused at the route (no data-key operation is open to dashboard at all) …
+      assert.ok(entries.some((e) => e.action === 'access.denied' && e.actor.id === 'dashboard' && e.outcome.reason === 'caller_not_allowed'));
       // … or by the key policy (the route admits vault, but not for a key id outside the policy).
       await refused(vault.hmac('fingerprint', Buffer.from('1')), 403);
       await bed.kms.audit.chainNow();
@@ -142,6 +142,26 @@ for (const [name, open] of backends) {
       await refused(vault.decrypt(`${prefix}:card-data.acct_other:${version}:${body}`), 404);
       await refused(vault.decrypt('not a blob'), 400, 'invalid_wrapped_key');
       await refused(vault.decrypt(`${prefix}:${keyId}:99:${body}`), 404);
+    });
+
+    test('webhook-secret keys: only api obtains and unwraps them, per merchant; vault, dashboard, operator get 403, audited', async () => {
+      const key = await api.dataKey('webhook-secret.acct_hooks');
+      assert.match(key.wrapped, /^kms1:webhook-secret\.acct_hooks:1:[A-Za-z0-9_-]+$/);
+      assert.equal((await api.decrypt(key.wrapped)).plaintext, key.plaintext);
+      for (const caller of [vault, dashboard, operator, stranger]) {
+        await refused(caller.dataKey('webhook-secret.acct_hooks'), 403);
+        await refused(caller.decrypt(key.wrapped), 403);
+      }
+      // A tenant is required, the api gets nothing else but its checkpoint signatures, and nobody may rewrap or destroy these keys.
+      await refused(api.dataKey('webhook-secret'), 403);
+      await refused(api.rewrap(key.wrapped), 403);
+      await refused(api.destroy('webhook-secret.acct_hooks'), 403);
+      await refused(vault.destroy('webhook-secret.acct_hooks'), 403);
+      await refused(api.decrypt((await vault.dataKey('card-data')).wrapped), 403);
+      await bed.kms.audit.chainNow();
+      const entries = (await readLog(bed.database.db, undefined)).map((row) => row.entry as { action: string; actor: { id: string }; targets: { id: string }[]; outcome: { result: string; reason?: string } });
+      assert.ok(entries.some((e) => e.action === 'kms.data_key.generate' && e.actor.id === 'vault' && e.targets[0]?.id === 'webhook-secret.acct_hooks' && e.outcome.reason === 'forbidden'));
+      assert.ok(entries.some((e) => e.action === 'kms.data_key.decrypt' && e.actor.id === 'api' && e.targets[0]?.id === 'card-data' && e.outcome.reason === 'forbidden'));
     });
 
     test('fingerprint HMAC: stable per merchant, different across merchants', async () => {

@@ -13,8 +13,8 @@ import { httpError } from '#lib/http/index.ts';
 import { KmsUnavailableError } from '#lib/kms-client/index.ts';
 import type { VaultDatabase } from '../db.ts';
 import { AcquirerRequestError, AcquirerTransportError, type Acquirer, type AuthorizationResult } from '../acquirer/acquirer.ts';
-import { cardView, type CardMetadata } from '../cards/card-view.ts';
-import type { CardStore, SealedCard } from '../cards/cards.store.ts';
+import { CARD_METADATA_COLUMNS, cardView, type CardMetadata } from '../cards/card-view.ts';
+import type { CardStore, SealedCard, SealedCode } from '../cards/cards.store.ts';
 import { tokenRefusal, type InternalContext } from '../cards/cards.service.ts';
 import type { DataKeyRegistry } from '../data-keys/data-key-registry.ts';
 import type { TokenStore } from '../tokens/tokens.store.ts';
@@ -43,6 +43,9 @@ function chargeStatusOf(row: Pick<AuthorizationRow, 'status' | 'captured_amount'
   return 'pending';
 }
 
+/** The metadata columns of a sealed card, without the sealed PAN. */
+const metadataOf = (card: SealedCard): CardMetadata => Object.fromEntries(CARD_METADATA_COLUMNS.map((column) => [column, card[column]])) as CardMetadata;
+
 export function authorizationView(row: AuthorizationRow, card: CardMetadata | undefined, extra: { authentication_uri?: string | null } = {}) {
   return {
     object: 'authorization' as const, id: row.id, charge_id: row.charge_id, livemode: row.livemode, status: row.status,
@@ -55,7 +58,7 @@ export function authorizationView(row: AuthorizationRow, card: CardMetadata | un
 
 export function createAuthorizationService(deps: {
   db: Kysely<VaultDatabase>; store: AuthorizationStore; cards: CardStore; tokens: TokenStore; dataKeys: DataKeyRegistry;
-  acquirers: Acquirers; audit: Pick<Audit, 'record'>; now?: () => number;
+  acquirers: Acquirers; audit: Pick<Audit, 'record' | 'prepareOutbox'>; now?: () => number;
 }) {
   const { db, store, cards, tokens, dataKeys, acquirers, audit } = deps;
   const now = deps.now ?? Date.now;
@@ -65,7 +68,7 @@ export function createAuthorizationService(deps: {
     if (!acquirer) throw httpError(503, 'service_unavailable', 'no live acquirer is configured for this platform');
     return acquirer;
   };
-  const entry = (ctx: InternalContext, action: string, row: AuthorizationRow, metadata: Record<string, unknown>, ok = true): AuditRecord => ({
+  const entry = (ctx: InternalContext, action: string, row: Pick<AuthorizationRow, 'id' | 'charge_id' | 'card_id'>, metadata: Record<string, unknown>, ok = true): AuditRecord => ({
     actor: { type: 'service', id: ctx.caller }, action, tenant: ctx.accountId,
     targets: [{ type: 'authorization', id: row.id }, { type: 'charge', id: row.charge_id }, { type: 'card', id: row.card_id }],
     outcome: ok ? { result: 'success' } : { result: 'failure', reason: String(metadata.failure_code ?? 'declined') },
@@ -86,29 +89,29 @@ export function createAuthorizationService(deps: {
     }
   }
 
-  /** The card to charge, locked, and the token used for it (in `tx`). */
+  /** The card to charge, locked, with its sealed security code, and the token used for it (in `tx`). */
   async function cardToCharge(tx: Transaction<VaultDatabase>, ctx: InternalContext, input: AuthorizeInput, at: Date) {
     if (input.token) {
       const token = await tokens.use(tx, ctx.accountId, input.token, at);
       if (typeof token === 'string') throw tokenRefusal(token);
       if (token.livemode !== ctx.livemode) throw tokenRefusal('missing');
-      const card = await cards.sealed(tx, ctx.accountId, token.card_id);
-      if (!card) throw tokenRefusal('missing');
-      return { card, tokenId: token.id };
+      const sealed = await cards.sealed(tx, ctx.accountId, token.card_id, at);
+      if (!sealed) throw tokenRefusal('missing');
+      return { ...sealed, tokenId: token.id };
     }
-    const card = input.card ? await cards.sealed(tx, ctx.accountId, input.card) : undefined;
-    if (!card || card.livemode !== ctx.livemode || card.customer_id === null || card.customer_id !== input.customer) {
+    const sealed = input.card ? await cards.sealed(tx, ctx.accountId, input.card, at) : undefined;
+    const card = sealed?.card;
+    if (!sealed || !card || card.livemode !== ctx.livemode || card.customer_id === null || card.customer_id !== input.customer) {
       throw httpError(404, 'not_found', 'card was not found');
     }
-    return { card, tokenId: null };
+    return { ...sealed, tokenId: null };
   }
 
-  async function askAcquirer(tx: Transaction<VaultDatabase>, ctx: InternalContext, id: string, card: SealedCard, input: AuthorizeInput, at: Date) {
-    const sealedCode = await cards.securityCode(tx, card.id, at);
-    const pan = await openPan(dataKeys, card);
+  async function askAcquirer(tx: Transaction<VaultDatabase>, ctx: InternalContext, id: string, card: SealedCard, sealedCode: SealedCode | undefined, input: AuthorizeInput) {
+    const pan = await openPan(dataKeys, card, tx);
     let code: Buffer | null = null;
     try {
-      code = sealedCode ? await openSecurityCode(dataKeys, card, sealedCode) : null;
+      code = sealedCode ? await openSecurityCode(dataKeys, card, sealedCode, tx) : null;
       return await acquirerFor(ctx.livemode).authorize({
         reference: id, pan, securityCode: code, expirationMonth: card.expiration_month, expirationYear: card.expiration_year,
         amount: input.amount, currency: input.currency, capture: input.capture, livemode: ctx.livemode, threeDSecure: input.three_d_secure ?? false,
@@ -135,26 +138,28 @@ export function createAuthorizationService(deps: {
       const id = newId('authorization', ctx.livemode);
       const at = new Date(now());
       return guarded(() => db.transaction().execute(async (tx) => {
-        const { card, tokenId } = await cardToCharge(tx, ctx, input, at);
-        const result = await askAcquirer(tx, ctx, id, card, input, at);
-        const status = STATUS[result.outcome];
-        const row = await store.insert(tx, {
+        const { card, code, tokenId } = await cardToCharge(tx, ctx, input, at);
+        const result = await askAcquirer(tx, ctx, id, card, code, input);
+        const failureCode = result.outcome === 'declined' ? result.failureCode : null;
+        const planned = {
           id, account_id: ctx.accountId, livemode: ctx.livemode, charge_id: input.charge_id, card_id: card.id,
-          amount: input.amount, currency: input.currency, status, acquirer_reference: result.acquirerReference,
-          failure_code: result.outcome === 'declined' ? result.failureCode : null,
-          failure_message: result.outcome === 'declined' ? result.failureMessage : null,
+          amount: input.amount, currency: input.currency, status: STATUS[result.outcome], acquirer_reference: result.acquirerReference,
+          failure_code: failureCode, failure_message: result.outcome === 'declined' ? result.failureMessage : null,
           authorized_amount: result.outcome === 'approved' ? result.authorizedAmount : 0,
           captured_amount: result.outcome === 'approved' ? result.capturedAmount : 0,
+        };
+        const securityCodeFailed = result.outcome === 'declined' && !result.securityCodeCheck;
+        // Every outcome is an answer, so the security code is destroyed with it (recordAnswer): 3-D Secure
+        // completion goes by the acquirer's reference, without card data.
+        const row = await store.recordAnswer(tx, {
+          row: planned, token: tokenId ? { id: tokenId, chargeStatus: chargeStatusOf(planned) } : null, securityCodeFailed,
+          audit: audit.prepareOutbox([entry(ctx, AUTHORIZATION_AUDIT.create, planned, {
+            outcome: result.outcome, amount: input.amount, currency: input.currency, capture: input.capture, token: tokenId,
+            failure_code: failureCode,
+          }, result.outcome !== 'declined')]),
         });
-        if (result.outcome === 'declined' && !result.securityCodeCheck) await cards.setSecurityCodeCheck(tx, card.id, false);
-        if (tokenId) await tokens.setChargeStatus(tx, tokenId, chargeStatusOf(row));
-        // Every outcome is an answer: 3-D Secure completion goes by the acquirer's reference, without card data.
-        await minimize(tx, card);
-        await audit.record(tx, entry(ctx, AUTHORIZATION_AUDIT.create, row, {
-          outcome: result.outcome, amount: row.amount, currency: row.currency, capture: input.capture, token: tokenId,
-          failure_code: row.failure_code,
-        }, result.outcome !== 'declined'));
-        const after = await cards.find(ctx.accountId, card.id, tx);
+        // The card as it is now: the row locked above, with the code check this answer wrote.
+        const after = { ...metadataOf(card), ...(securityCodeFailed ? { security_code_check: false } : {}) };
         return authorizationView(row, after, result.outcome === 'authentication_required' ? { authentication_uri: result.authenticationUri } : {});
       }));
     },

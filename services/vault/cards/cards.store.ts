@@ -32,18 +32,23 @@ export function createCardStore(db: Kysely<VaultDatabase>) {
     async attach(tx: Transaction<VaultDatabase>, cardId: string, customerId: string) {
       await tx.updateTable('vault_cards').set({ customer_id: customerId }).where('id', '=', cardId).where('customer_id', 'is', null).execute();
     },
-    /** The card with its sealed PAN, locked for the caller's transaction; undefined if deleted or absent. */
-    async sealed(tx: Transaction<VaultDatabase>, accountId: string, cardId: string): Promise<SealedCard | undefined> {
-      const row = await tx.selectFrom('vault_cards').select([...CARD_METADATA_COLUMNS, 'dek_id', 'pan_nonce', 'pan_ciphertext'])
-        .where('id', '=', cardId).where('account_id', '=', accountId).where('deleted_at', 'is', null)
-        .forUpdate().executeTakeFirst();
+    /**
+     * The card with its sealed PAN, locked for the caller's transaction, and its sealed security code if
+     * still held and unexpired at `at` (one round trip); undefined if the card is deleted or absent.
+     */
+    async sealed(tx: Transaction<VaultDatabase>, accountId: string, cardId: string, at: Date): Promise<{ card: SealedCard; code: SealedCode | undefined } | undefined> {
+      const row = await tx.selectFrom('vault_cards as c')
+        .leftJoin('vault_security_codes as s', (join) => join.onRef('s.card_id', '=', 'c.id').on('s.expires_at', '>', at))
+        .select(CARD_METADATA_COLUMNS.map((column) => `c.${column}` as const))
+        .select(['c.dek_id', 'c.pan_nonce', 'c.pan_ciphertext', 's.dek_id as code_dek_id', 's.nonce as code_nonce', 's.ciphertext as code_ciphertext'])
+        .where('c.id', '=', cardId).where('c.account_id', '=', accountId).where('c.deleted_at', 'is', null)
+        .forUpdate('c').executeTakeFirst();
       if (!row || row.dek_id === null || row.pan_nonce === null || row.pan_ciphertext === null) return undefined;
-      return { ...row, dek_id: row.dek_id, pan_nonce: row.pan_nonce, pan_ciphertext: row.pan_ciphertext };
-    },
-    /** The sealed security code, if it is still held and has not expired. */
-    async securityCode(tx: Transaction<VaultDatabase>, cardId: string, at: Date): Promise<SealedCode | undefined> {
-      return tx.selectFrom('vault_security_codes').select(['dek_id', 'nonce', 'ciphertext'])
-        .where('card_id', '=', cardId).where('expires_at', '>', at).executeTakeFirst();
+      const { code_dek_id: codeDek, code_nonce: nonce, code_ciphertext: ciphertext, ...card } = row;
+      return {
+        card: { ...card, dek_id: row.dek_id, pan_nonce: row.pan_nonce, pan_ciphertext: row.pan_ciphertext },
+        code: codeDek !== null && nonce !== null && ciphertext !== null ? { dek_id: codeDek, nonce, ciphertext } : undefined,
+      };
     },
     async destroySecurityCode(tx: Db, cardId: string): Promise<boolean> {
       const result = await tx.deleteFrom('vault_security_codes').where('card_id', '=', cardId).executeTakeFirst();

@@ -31,8 +31,8 @@ export function createDataKeyRegistry(options: Omit<DataKeyServiceOptions, 'keyI
     forAccount,
     /** The DEK for `uses` new records of `accountId` (see DataKeyService.forEncryption). */
     forEncryption: (accountId: string, tx?: Transaction<VaultDatabase>, uses = 1): Promise<DataKey> => forAccount(accountId).forEncryption(tx, uses),
-    /** The plaintext of DEK `dekId` of `accountId`'s cards (a private copy: zeroise it when done). */
-    forDecryption: (accountId: string, dekId: string): Promise<Buffer> => forAccount(accountId).forDecryption(dekId),
+    /** The plaintext of DEK `dekId` of `accountId`'s cards (a private copy: zeroise it when done); `tx`: the caller's, if in one. */
+    forDecryption: (accountId: string, dekId: string, tx?: Transaction<VaultDatabase>): Promise<Buffer> => forAccount(accountId).forDecryption(dekId, tx),
     /** Forgets a merchant's keys in memory (after its KEK was destroyed). */
     drop(accountId: string) {
       services.get(accountId)?.close();

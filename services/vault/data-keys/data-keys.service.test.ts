@@ -5,7 +5,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAudit } from '#lib/audit/index.ts';
 import { readLog } from '#lib/audit/testing.ts';
-import { sql } from '#lib/db/index.ts';
+import { openDatabase, sql } from '#lib/db/index.ts';
 import type { TestDatabase } from '#lib/db/testing.ts';
 import { KmsUnavailableError } from '#lib/kms-client/index.ts';
 import type { VaultDatabase } from '../db.ts';
@@ -168,6 +168,21 @@ describe('vault data keys', () => {
     assert.equal(counted.calls.decrypt, 1);
     await assert.rejects(keys.forDecryption('dek_000000000000000000000000'), (error: unknown) => error instanceof DataKeyError && error.code === 'unknown_data_key');
     await assert.rejects(keys.forDecryption('not-an-id'), (error: unknown) => error instanceof DataKeyError && error.code === 'unknown_data_key');
+  });
+
+  test('inside a transaction an uncached DEK is read on that transaction\'s connection: a full pool cannot stall it', async () => {
+    const { database, audit, counted } = await bed();
+    const small = openDatabase<VaultDatabase>(database.runtimeUrl, { max: 1 });
+    open.push({ close: () => small.destroy() });
+    const keys = createDataKeyService({ db: small, store: createDataKeyStore(small), kms: counted, audit, maxUses: 1, cacheMaxEntries: 1 });
+    open.push(keys);
+    const made: DataKey[] = [];
+    for (let i = 0; i < 3; i++) made.push(await keys.forEncryption());
+    // The transaction holds the pool's only connection; a lookup needing another would wait for the pool's timeout.
+    const stalled = new Promise<'stalled'>((resolve) => setTimeout(() => resolve('stalled'), 3_000).unref());
+    const key = await Promise.race([small.transaction().execute((tx) => keys.forDecryption(made[0]!.id, tx)), stalled]);
+    assert.deepEqual(key, made[0]!.key);
+    assert.equal(counted.calls.decrypt, 1, 'the evicted DEK came back from the KMS');
   });
 
   test('with the KMS sealed, a new DEK or an uncached one is refused with KmsUnavailableError: no fallback', async () => {

@@ -199,13 +199,13 @@ export function createDataKeyService(options: DataKeyServiceOptions) {
     throw new DataKeyError('no_data_key', 'no data key could be reserved for encryption');
   }
 
-  async function fetchForDecryption(id: string): Promise<Buffer> {
-    const row = DEK_ID_PATTERN.test(id) ? await store.find(id) : undefined;
+  async function fetchForDecryption(id: string, tx?: Transaction<VaultDatabase>): Promise<Buffer> {
+    const row = DEK_ID_PATTERN.test(id) ? await store.find(id, tx) : undefined;
     if (!row) throw new DataKeyError('unknown_data_key', 'no data key has this id');
     return unwrap(row);
   }
 
-  function forDecryption(id: string): Promise<Buffer> {
+  function forDecryption(id: string, tx?: Transaction<VaultDatabase>): Promise<Buffer> {
     if (closed) return Promise.reject(closedError());
     const live = current?.id === id ? current.key : cache.get(id);
     if (live) return Promise.resolve(copyKey(live));
@@ -213,8 +213,10 @@ export function createDataKeyService(options: DataKeyServiceOptions) {
       const queue = waiting.get(id);
       if (queue) return void queue.push({ resolve, reject });
       waiting.set(id, [{ resolve, reject }]);
-      // One KMS call per id however many callers wait; each gets its own copy, made right here.
-      fetchForDecryption(id).then((key) => {
+      // One KMS call per id however many callers wait; each gets its own copy, made right here. The row
+      // is read in the first caller's transaction (open until this settles): callers holding pooled
+      // connections while they wait would otherwise leave none for the read, a deadlock under load.
+      fetchForDecryption(id, tx).then((key) => {
         const waiters = waiting.get(id) ?? [];
         waiting.delete(id);
         if (closed) {
@@ -240,7 +242,10 @@ export function createDataKeyService(options: DataKeyServiceOptions) {
      * over-count a rolled-back record, which only retires the DEK a little early).
      */
     forEncryption,
-    /** The plaintext of DEK `id` (a private copy: zeroise it when done), from memory or the KMS. */
+    /**
+     * The plaintext of DEK `id` (a private copy: zeroise it when done), from memory or the KMS. Inside a
+     * transaction pass it as `tx`, so a cache miss reads the wrapped DEK on that connection.
+     */
     forDecryption,
     /** Plaintext DEKs held in memory now (the current one and the cache). */
     keysInMemory: () => cache.size + (current ? 1 : 0),

@@ -19,8 +19,8 @@ export function createDataKeyStore(db: Kysely<VaultDatabase>) {
         .values({ id: row.id, key_id: row.keyId, kek_version: row.kekVersion, wrapped: row.wrapped, created_at: row.createdAt })
         .execute();
     },
-    async find(id: string): Promise<WrappedDataKey | undefined> {
-      return db.selectFrom('vault_data_keys').select(['id', 'key_id', 'kek_version', 'wrapped']).where('id', '=', id).executeTakeFirst();
+    async find(id: string, tx: Db = db): Promise<WrappedDataKey | undefined> {
+      return tx.selectFrom('vault_data_keys').select(['id', 'key_id', 'kek_version', 'wrapped']).where('id', '=', id).executeTakeFirst();
     },
     /** The newest DEK of `keyId` still open for new records (perhaps created by another instance). */
     async findOpen(keyId: string, bounds: Omit<UseBounds, 'now'>) {

@@ -64,9 +64,6 @@ export function createTokenStore(db: Kysely<VaultDatabase>) {
       if (!row) return 'missing';
       return row.used_at !== null ? 'used' : 'expired';
     },
-    async setChargeStatus(tx: Db, tokenId: string, status: string) {
-      await tx.updateTable('vault_tokens').set({ charge_status: status }).where('id', '=', tokenId).execute();
-    },
   };
 }
 
