@@ -1,5 +1,5 @@
 // The `strongroom` command: start the platform, verify audit chains, operate the KMS (seal, unseal, keys),
-// manage merchants' API keys.
+// manage merchants' API keys, run the support desk.
 import { readPlatformSettings } from '#lib/config/index.ts';
 
 const [command, ...rest] = process.argv.slice(2);
@@ -31,6 +31,11 @@ switch (command) {
     process.exitCode = await keysCommand(settings, rest);
     break;
   }
+  case 'support': {
+    const { supportCommand } = await import('./platform/support-command.ts');
+    process.exitCode = await supportCommand(settings, rest);
+    break;
+  }
   default:
     console.error([
       'usage: strongroom start [--production]',
@@ -38,6 +43,7 @@ switch (command) {
       '       strongroom kms status|init|unseal|reset-unseal|seal|describe|rotate|min-version|set-state|public-keys (strongroom kms help)',
       '       strongroom pki client-cert scanner|operator <out.pem>',
       '       strongroom keys list|create|roll|allow|revoke <account> … (strongroom keys help)',
+      '       strongroom support list|inbound|show|verify-code|reply … (strongroom support help)',
     ].join('\n'));
     process.exitCode = 2;
 }

@@ -9,6 +9,19 @@ export function newRequestId(): string {
   return `req_${randomBytes(12).toString('base64url')}`;
 }
 
+// Whether a connection's peer is a verified service, per keep-alive connection: the certificate cannot
+// change on a connection, and getPeerCertificate() builds a new object every call.
+const servicePeers = new WeakMap<TLSSocket, boolean>();
+
+function isServicePeer(socket: TLSSocket): boolean {
+  let verified = servicePeers.get(socket);
+  if (verified === undefined) {
+    verified = socket.authorized === true && identityOfPeer(socket.getPeerCertificate()) !== null;
+    servicePeers.set(socket, verified);
+  }
+  return verified;
+}
+
 /**
  * Fastify `genReqId`. An incoming X-Request-Id is kept only from a verified internal caller (so one
  * id follows a request across services) and only if well formed; the public never picks our ids.
@@ -17,8 +30,7 @@ export function requestIdGenerator(options: { readonly mtls: boolean }): (reques
   return (request) => {
     const incoming = request.headers['x-request-id'];
     if (options.mtls && typeof incoming === 'string' && WELL_FORMED.test(incoming)) {
-      const socket = request.socket as TLSSocket;
-      if (socket.authorized === true && identityOfPeer(socket.getPeerCertificate()) !== null) return incoming;
+      if (isServicePeer(request.socket as TLSSocket)) return incoming;
     }
     return newRequestId();
   };

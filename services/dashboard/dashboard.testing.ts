@@ -12,7 +12,7 @@ import type { DashboardDatabase } from './db.ts';
 import type { DashboardSettings } from './dashboard-settings.ts';
 import type { AccountsApi } from './api-client/api-client.ts';
 import { createMailer, createTransport, type Mailer } from './mail/mailer.ts';
-import { registerDashboard, type DashboardSeams, type DashboardServices } from './server.ts';
+import { registerDashboard, type DashboardParts, type DashboardSeams, type DashboardServices } from './server.ts';
 import { createUserService } from './users/users.service.ts';
 
 export const ORIGIN = 'https://dashboard.test';
@@ -54,7 +54,8 @@ export type DashboardTestbed = {
   close(): Promise<void>;
 };
 
-export async function startDashboardTestbed(options: { settings?: Partial<DashboardSettings>; seams?: DashboardSeams } = {}): Promise<DashboardTestbed> {
+/** `seams` may be built from the testbed's own parts (mfa/ needs its database, audit and mail). */
+export async function startDashboardTestbed(options: { settings?: Partial<DashboardSettings>; seams?: DashboardSeams | ((parts: DashboardParts) => DashboardSeams) } = {}): Promise<DashboardTestbed> {
   const database = await createTestDatabase<DashboardDatabase>([await auditMigrations(), await loadSqlMigrations('dashboard', new URL('./migrations/', import.meta.url))]);
   const db = database.db;
   const audit = createAudit({ db, service: 'dashboard' });
@@ -63,7 +64,8 @@ export async function startDashboardTestbed(options: { settings?: Partial<Dashbo
   const mail = createMailer({ transport: createTransport(db, { from: settings.mail.from }), from: settings.mail.from, logger: log.logger });
   const accounts = fakeAccounts();
   const app = createHttpsApp({ service: 'dashboard', identity: await staticIdentity(await createTestCa(), 'dashboard'), mtls: false, logger: log.logger });
-  const services = await registerDashboard(app, { db, audit, mail, accounts, settings, log: log.logger }, options.seams);
+  const parts: DashboardParts = { db, audit, mail, accounts, settings, log: log.logger };
+  const services = await registerDashboard(app, parts, typeof options.seams === 'function' ? options.seams(parts) : options.seams);
   await app.ready();
 
   const mailsTo = async (to: string) => {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { Logger } from 'pino';
-import { createHttpsApp, httpError, registerHealth } from '#lib/http/index.ts';
+import { createHttpsApp, createMtlsClient, httpError, registerHealth } from '#lib/http/index.ts';
 import { openDatabase, sql, type Kysely } from '#lib/db/index.ts';
 import { createAudit, type Audit } from '#lib/audit/index.ts';
 import type { ServiceConfig } from '#lib/config/index.ts';
@@ -40,11 +40,17 @@ import { homeRoutes } from './web/home.routes.ts';
 import { registerViews } from './web/views.ts';
 import { createTeam } from './team/team.ts';
 import { registerTeamPages } from './team/team.pages.ts';
+import { mfaSeams } from './mfa/mfa.seams.ts';
+import { NO_KMS } from './mfa/secret-box.ts';
 import type { StepUp } from './team/team-pages.ts';
+import { createKmsClient } from '#lib/kms-client/index.ts';
+import { merchantApisOver, registerMerchantPages, type MerchantApis } from './merchant-pages.ts';
+import { checkpointKeysFrom } from './audit-log/checkpoint-keys.ts';
+import type { CheckpointKeys } from './audit-log/audit-integrity.ts';
 
 /** Without mfa/ no step-up can be checked, so actions that need one are refused (fail closed). */
 const stepUpUnavailable: StepUp = async () => {
-  throw httpError(403, 'step_up_required', 'this action needs a fresh second factor, and none can be checked here');
+  throw httpError(403, 'forbidden', 'this action needs a fresh second factor, and none can be checked here');
 };
 
 /** Where other parts plug in (team/, mfa/, account/): each has a safe default. */
@@ -70,6 +76,10 @@ export type DashboardParts = {
   accounts: AccountsApi;
   settings: DashboardSettings;
   log: Logger;
+  /** The api's internal interface for the audit log and API keys pages; without it those pages are absent. */
+  merchantApis?: MerchantApis;
+  /** The KMS's checkpoint public keys (audit log integrity); without them signed checkpoints are reported unchecked. */
+  checkpointKeys?: CheckpointKeys;
 };
 
 /** The dashboard's services (what other parts, through `seams.routes`, build on). */
@@ -115,6 +125,12 @@ export async function registerDashboard(app: FastifyInstance, parts: DashboardPa
     // The outbox is the mail transport only outside production without SMTP; its page goes with it.
     if (!parts.settings.production && parts.settings.mail.smtpUrl === undefined) await pages.register(outboxRoutes, { outbox: createOutboxReader(parts.db) });
     await registerTeamPages(pages, { team: services.team, audit: parts.audit, stepUp: seams.stepUp ?? stepUpUnavailable });
+    if (parts.merchantApis) {
+      await registerMerchantPages(pages, {
+        db: parts.db, audit: parts.audit, mail: parts.mail, apis: parts.merchantApis, origin: parts.settings.publicOrigin,
+        stepUp: seams.stepUp ?? stepUpUnavailable, checkpointKeys: parts.checkpointKeys,
+      });
+    }
     if (seams.routes) await seams.routes(pages, services);
   });
   return services;
@@ -136,13 +152,20 @@ export async function buildDashboard(deps: {
   // Sign-up creates merchant accounts through the api's internal listener: without it, no dashboard.
   if (!config.peers.api) throw new Error('dashboard needs the api (peers.api in its config)');
   const api = createApiClient({ identity: identities.internal, baseUrl: config.peers.api });
+  // Audit log and API keys pages: the api's internal routes; the KMS for the checkpoint public keys.
+  const internalApi = createMtlsClient({ identity: identities.internal, baseUrl: config.peers.api, expectedServer: 'api' });
+  const kms = config.peers.kms ? createKmsClient({ identity: identities.internal, baseUrl: config.peers.kms }) : undefined;
   const mail = createMailer({ transport: createTransport(db, settings.mail), from: settings.mail.from, logger });
   const retention = createRetentionJob({ db, logger });
+  // mfa/ (second factors, step-up; TOTP secrets sealed under the KMS key `mfa-secret`) and account/ settings.
+  const mfa = mfaSeams({ db, audit, mail, settings, kms: kms ?? NO_KMS }).seams;
 
   if (!identities.public) throw new Error('dashboard needs a public identity');
   const publicApp = await createHttpsApp({ service: 'dashboard', identity: identities.public, mtls: false, logger });
   registerHealth(publicApp, { ready });
-  const services = await registerDashboard(publicApp, { db, audit, mail, accounts: api, settings, log: logger }, deps.seams);
+  const services = await registerDashboard(publicApp, {
+    db, audit, mail, accounts: api, settings, log: logger, merchantApis: merchantApisOver(internalApi), checkpointKeys: kms && checkpointKeysFrom(kms),
+  }, { ...mfa, ...deps.seams });
 
   return {
     publicApp, db, audit, users, checkpoints, services,
@@ -161,6 +184,8 @@ export async function buildDashboard(deps: {
       await mail.idle();
       mail.close();
       await api.close();
+      await internalApi.close();
+      await kms?.close();
       await checkpoints.stop();
       await audit.stop();
       await db.destroy();

@@ -17,6 +17,8 @@ export const WRONG_CREDENTIALS = 'The email address or password is not right.';
 const NOTICES: Readonly<Record<string, string>> = {
   'signed-out': 'You have signed out.',
   'password-changed': 'Your password was changed. Sign in with the new one.',
+  // mfa/: a second step that expired, or was finished in another tab.
+  'mfa-expired': 'That sign-in expired or was already finished. Sign in again.',
 };
 
 type Query = { Querystring: { next?: string; notice?: string } };

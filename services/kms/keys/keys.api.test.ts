@@ -164,6 +164,22 @@ for (const [name, open] of backends) {
       assert.ok(entries.some((e) => e.action === 'kms.data_key.decrypt' && e.actor.id === 'api' && e.targets[0]?.id === 'card-data' && e.outcome.reason === 'forbidden'));
     });
 
+    test('mfa-secret key (dashboard TOTP secrets): only the dashboard obtains and unwraps its data keys', async () => {
+      const key = await dashboard.dataKey('mfa-secret');
+      assert.match(key.wrapped, /^kms1:mfa-secret:1:[A-Za-z0-9_-]+$/);
+      assert.equal((await dashboard.decrypt(key.wrapped)).plaintext, key.plaintext);
+      for (const caller of [vault, api, operator, stranger]) {
+        await refused(caller.dataKey('mfa-secret'), 403);
+        await refused(caller.decrypt(key.wrapped), 403);
+      }
+      // One key for the platform (no tenant), no rewrap or destroy, and nothing else for the dashboard.
+      await refused(dashboard.dataKey('mfa-secret.acct_x'), 403);
+      await refused(dashboard.rewrap(key.wrapped), 403);
+      await refused(dashboard.destroy('mfa-secret'), 403);
+      await refused(dashboard.dataKey('webhook-secret.acct_hooks'), 403);
+      await refused(dashboard.decrypt((await vault.dataKey('card-data')).wrapped), 403);
+    });
+
     test('fingerprint HMAC: stable per merchant, different across merchants', async () => {
       const pan = Buffer.from('4242424242424242');
       const a1 = await vault.hmac('fingerprint.acct_a', pan);
