@@ -48,7 +48,7 @@ test('malformed, non-https, credentialed, fragment, oversized and control-charac
     assert.match(await refusal('ftp://hooks.example.com/', rules), /must use https/);
     assert.match(await refusal('data:text/plain,hello', rules), /must use https/);
     assert.match(await refusal('hooks.example.com/x', rules), /not a valid URL/);
-    assert.match(await refusal('https://user:pass@hooks.example.com/', rules), /credentials/);
+    assert.match(await refusal('https://user:pass@hooks.example.com/', rules), /credentials/); // secretlint-disable-line -- a refused URL, not a credential
     assert.match(await refusal('https://user@hooks.example.com/', rules), /credentials/);
     assert.match(await refusal('https://hooks.example.com/#frag', rules), /fragment/);
     assert.match(await refusal('https://hooks.example.com/#', rules), /fragment/);
