@@ -1,8 +1,8 @@
 // Charges of a merchant (docs/omise-compat.md §7.3, §8.3, §8.4). The api never sees card data: the
 // vault authorizes, captures and reverses, and answers with amounts, statuses and card metadata.
 // Create: the charge row is written first (so its id exists for the vault's one-authorization-per-
-// charge rule), then the vault is asked, then the row takes the answer, each step in a transaction
-// with its audit entry.
+// charge rule), then the vault is asked, then the row takes the answer, each step atomic with its
+// audit entry (one statement, or one transaction).
 import { idPattern, newId } from '#lib/contracts/index.ts';
 import { httpError } from '#lib/http/index.ts';
 import type { Audit, AuditRecord } from '#lib/audit/index.ts';
@@ -123,13 +123,15 @@ export function createChargeService(deps: {
         throw error;
       }
       const row = await inTransaction(async (tx) => {
-        const applied = await charges.applyAuthorization(tx, id, changeFrom(answer.body), at);
+        const change = changeFrom(answer.body);
+        // The entry names what the update writes (the answer's status and failure code, the amount as
+        // inserted), so both go in one statement.
+        const applied = await charges.applyAuthorization(tx, id, change, at, audit.prepareOutbox([chargeEntry(merchant, origin, CHARGE_AUDIT.created,
+          [...target, { type: 'authorization', id: answer.body.id }],
+          change.status === 'failed' ? failure(change.failure_code ?? 'declined') : SUCCESS,
+          { status: change.status, amount: input.amount, currency: input.currency, failure_code: change.failure_code })]));
         const pages = deps.authenticationPages;
         const updated = answer.body.status === 'authentication_required' && pages ? await pages.open(tx, applied, at) : applied;
-        await audit.record(tx, chargeEntry(merchant, origin, CHARGE_AUDIT.created,
-          [...target, { type: 'authorization', id: answer.body.id }],
-          updated.status === 'failed' ? failure(updated.failure_code ?? 'declined') : SUCCESS,
-          { status: updated.status, amount: updated.amount, currency: updated.currency, failure_code: updated.failure_code }));
         await announce(tx, merchant, 'charge.create', updated);
         return updated;
       });

@@ -15,6 +15,12 @@ export type AuthorizationChange = {
   failure_code: string | null; failure_message: string | null; card: Record<string, unknown> | null; authorize_uri: string | null;
 };
 
+/** `INSERT INTO audit_outbox …` for rows from audit.prepareOutbox, to write with a change in one statement. */
+function outboxInsert(audit: readonly OutboxRow[]) {
+  const entries = audit.map((entry) => sql`(${entry.stream}, ${entry.entry}::jsonb, ${entry.created_at}::timestamptz)`);
+  return sql`INSERT INTO audit_outbox (stream, entry, created_at) VALUES ${sql.join(entries)}`;
+}
+
 export function createChargeStore(db: Kysely<ApiDatabase>) {
   const scoped = (tx: Db, accountId: string, livemode: boolean) =>
     tx.selectFrom('charges').where('account_id', '=', accountId).where('livemode', '=', livemode).where('exchange', '=', 'answered');
@@ -26,8 +32,7 @@ export function createChargeStore(db: Kysely<ApiDatabase>) {
      */
     async insertAudited(row: Insertable<ApiDatabase['charges']>, audit: readonly OutboxRow[]): Promise<void> {
       if (audit.length === 0) throw new Error('a charge is written with its audit entry');
-      const entries = audit.map((entry) => sql`(${entry.stream}, ${entry.entry}::jsonb, ${entry.created_at}::timestamptz)`);
-      await sql`WITH charge AS (${db.insertInto('charges').values(row)}) INSERT INTO audit_outbox (stream, entry, created_at) VALUES ${sql.join(entries)}`.execute(db);
+      await sql`WITH charge AS (${db.insertInto('charges').values(row)}) ${outboxInsert(audit)}`.execute(db);
     },
 
     find: (accountId: string, livemode: boolean, id: string, tx: Db = db) =>
@@ -43,9 +48,12 @@ export function createChargeStore(db: Kysely<ApiDatabase>) {
       return { rows, total: Number(count.n) };
     },
 
-    /** The vault answered the authorization (approved, declined or waiting for 3-D Secure). */
-    applyAuthorization: (tx: Transaction<ApiDatabase>, id: string, change: AuthorizationChange, at: Date) =>
-      tx.updateTable('charges').set({
+    /**
+     * The vault answered the authorization (approved, declined or waiting for 3-D Secure). With `audit`,
+     * the entries are written by the same statement (a data-modifying CTE): one round trip less.
+     */
+    async applyAuthorization(tx: Transaction<ApiDatabase>, id: string, change: AuthorizationChange, at: Date, audit: readonly OutboxRow[] = []): Promise<ChargeRow> {
+      const update = tx.updateTable('charges').set({
         exchange: 'answered',
         status: change.status,
         authorization_id: change.authorization_id,
@@ -62,7 +70,12 @@ export function createChargeStore(db: Kysely<ApiDatabase>) {
         paid_at: sql<Date>`COALESCE(paid_at, ${change.captured_amount > 0 ? at : null}::timestamptz)`,
         reversed_at: sql<Date>`COALESCE(reversed_at, ${change.status === 'reversed' ? at : null}::timestamptz)`,
         updated_at: at,
-      }).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+      }).where('id', '=', id).returningAll();
+      if (audit.length === 0) return update.executeTakeFirstOrThrow();
+      const { rows } = await sql<ChargeRow>`WITH changed AS (${update}), audit AS (${outboxInsert(audit)}) SELECT * FROM changed`.execute(tx);
+      if (!rows[0]) throw new Error(`charge ${id} was not found`);
+      return rows[0];
+    },
 
     /** The vault refused the request (bad token, unknown card, …): nothing happened, the charge is never shown. */
     markRefused: (tx: Transaction<ApiDatabase>, id: string, code: string, at: Date) =>
