@@ -126,9 +126,9 @@ describe('sign-in pages', () => {
     assert.equal(out.location, '/sign-in?notice=signed-out');
     assert.equal(browser.cookies.has(SESSION_COOKIE), false, 'the cookie is cleared');
     browser.cookies.set(SESSION_COOKIE, token);
-    const replay = await browser.get('/');
+    const replay = await browser.get('/activity/sessions');
     assert.equal(replay.status, 303);
-    assert.equal(replay.location, '/sign-in?next=%2F');
+    assert.equal(replay.location, '/sign-in?next=%2Factivity%2Fsessions');
     const ended = await bed.db.selectFrom('sessions').select('end_reason').where('token_hash', '=', (await import('../sessions/tokens.ts')).hashToken(token)).executeTakeFirstOrThrow();
     assert.equal(ended.end_reason, 'sign_out');
   });
