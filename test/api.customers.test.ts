@@ -14,7 +14,7 @@ import { routeOmiseClientTo } from '../services/vault/testing.ts';
 import { createAccountService } from '../services/api/accounts/accounts.service.ts';
 import { createAccountStore } from '../services/api/accounts/accounts.store.ts';
 import type { ApiDatabase } from '../services/api/db.ts';
-import { httpsJson, startPlatform, type RunningPlatform } from './platform-harness.ts';
+import { httpsJson, startPlatform, type RunningPlatform, retryUntil } from './platform-harness.ts';
 
 type Obj = Record<string, any>;
 type Client = {
@@ -91,16 +91,7 @@ describe('customers and cards over the official omise client', () => {
     const config = JSON.parse(await readFile(join(platform.dataDir, 'services', 'api', 'config.json'), 'utf8')) as { databaseUrl: string };
     apiDb = openDatabase<ApiDatabase>(config.databaseUrl, { max: 2 });
     // The api pushes public-key hashes to the vault asynchronously: wait until the vault knows the demo key.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await token();
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) throw new Error(`the vault never accepted the demo public key: ${JSON.stringify(error)}`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
+    await retryUntil(() => token(), 'the vault never accepted the demo public key');
   });
   after(async () => {
     restore?.();

@@ -90,3 +90,16 @@ export async function httpsJson(platform: RunningPlatform, port: number, path: s
     req.end(payload);
   });
 }
+
+/** Retries `attempt` every 250 ms until it succeeds (e.g. the vault learning the demo key, pushed asynchronously). */
+export async function retryUntil<T>(attempt: () => Promise<T>, failure: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${failure}: ${JSON.stringify(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
