@@ -63,7 +63,7 @@ describe('step-up and the security page', () => {
     assert.notEqual(browser.cookies.get(SESSION_COOKIE), before, 'a new token');
     const stale = bed.browser();
     stale.cookies.set(SESSION_COOKIE, before);
-    assert.equal((await stale.get('/')).status, 303, 'the old token stopped working');
+    assert.equal((await stale.get('/activity/sessions')).status, 303, 'the old token stopped working');
     const [session] = await liveSessions(bed, owner.userId);
     assert.ok(session?.mfa_verified_at);
     assert.ok((await entries(bed, 'session.rotate')).length >= 1);

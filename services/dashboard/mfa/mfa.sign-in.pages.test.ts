@@ -43,7 +43,7 @@ describe('sign-in with a second factor', () => {
     assert.equal(answer.location, '/sign-in/second-factor');
     assert.equal(browser.cookies.has(SESSION_COOKIE), false, 'no session yet');
     assert.match(browser.cookies.get(PENDING_COOKIE) ?? '', /^[A-Za-z0-9_-]{43}$/);
-    assert.equal((await browser.get('/')).status, 303, 'still signed out');
+    assert.equal((await browser.get('/activity/sessions')).status, 303, 'still signed out');
     const page = await browser.get('/sign-in/second-factor');
     assert.equal(page.status, 200);
     assert.match(page.body, /id="totp-form"/);
