@@ -10,6 +10,7 @@ import { newId } from '#lib/contracts/index.ts';
 import { hashPassword } from '../users/passwords.ts';
 import { SESSION_COOKIE } from '../sessions/cookie.ts';
 import { STEP_UP_MINUTES } from './step-up.ts';
+import { qrSvg } from './totp-qr.ts';
 import {
   addTotp, liveSessions, PASSWORD, signIn, softAuthenticator, startMfaTestbed, stepUpWithPassword, totpCode, webauthnForm, type MfaTestbed,
 } from './testing.ts';
@@ -111,6 +112,9 @@ describe('step-up and the security page', () => {
     await stepUpWithPassword(browser);
     const shown = await browser.submit('/security', '/security/totp', {});
     const key = shown.body.match(/id="totp-secret">([A-Z2-7]+)</)![1]!;
+    const uri = shown.body.match(/id="totp-uri" href="([^"]+)"/)![1]!.replace(/&amp;/g, '&');
+    assert.ok(shown.body.includes(qrSvg(uri, 'QR code of your new authenticator key: scan it with your authenticator app')), 'the QR code encodes the otpauth URI');
+    assert.ok(uri.includes(`secret=${key}`));
     const wrong = await browser.post('/security/totp/confirm', { _csrf: browser.csrf, code: totpCode(key, new Date(bed.now().getTime() - 120_000)) });
     assert.equal(wrong.status, 400);
     assert.equal(wrong.body.includes(key), false, 'the key is not shown again');

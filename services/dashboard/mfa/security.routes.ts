@@ -10,6 +10,7 @@ import { formFields } from '../web/forms.ts';
 import { renderPage } from '../web/views.ts';
 import { actorFor, CODE_FIELDS, RESPONSE_FIELDS, sendJson, type MfaPageDeps } from './mfa-pages.ts';
 import { parseJson } from './sign-in-factor.routes.ts';
+import { totpQr } from './totp-qr.ts';
 
 const NOTICES: Readonly<Record<string, string>> = {
   enrolled: 'Two-step verification is on. Create recovery codes below, in case you lose your device.',
@@ -56,7 +57,7 @@ export async function securityRoutes(app: FastifyInstance, deps: MfaPageDeps) {
     const started = await service.startTotp(actor(request));
     if (started.kind === 'exists') return page(request, reply, { errors: ['You already have an authenticator app. Remove it first to add another.'] }, 409);
     if (started.kind === 'unavailable') return page(request, reply, { errors: ['An authenticator app cannot be added just now. Try again in a few minutes.'] }, 503);
-    return totpPage(request, reply, { secret: started.secret, uri: started.uri });
+    return totpPage(request, reply, { secret: started.secret, uri: started.uri, qr: totpQr(started.uri) });
   });
 
   // No step-up here: the key was shown after one, and the code proves the app holds it.

@@ -8,6 +8,7 @@ import { renderPage } from '../web/views.ts';
 import { actorFor, CODE_FIELDS, RESPONSE_FIELDS, sendJson, sendJsonError, userOf, type MfaPageDeps } from './mfa-pages.ts';
 import type { PendingSignIn } from './pending-sign-in.ts';
 import { ENROL_PATH, parseJson, SECOND_FACTOR_PATH } from './sign-in-factor.routes.ts';
+import { totpQr } from './totp-qr.ts';
 
 const EXPIRED = '/sign-in?notice=mfa-expired';
 const AFTER_ENROLMENT = '/security?notice=enrolled';
@@ -52,7 +53,7 @@ export async function signInEnrolRoutes(app: FastifyInstance, deps: MfaPageDeps)
       if (started.kind === 'unavailable') return page(request, reply, row, ['An authenticator app cannot be added just now. Use a security key or passkey, or try again in a few minutes.'], 503);
       if (started.kind === 'exists') return page(request, reply, row, ['You already have an authenticator app.'], 409);
       return renderPage(request, reply, 'mfa/totp-enrol', {
-        title: 'Add an authenticator app', errors: [], secret: started.secret, uri: started.uri, action: `${ENROL_PATH}/totp/confirm`, restart: ENROL_PATH,
+        title: 'Add an authenticator app', errors: [], secret: started.secret, uri: started.uri, qr: totpQr(started.uri), action: `${ENROL_PATH}/totp/confirm`, restart: ENROL_PATH,
       });
     });
   });
