@@ -7,6 +7,7 @@ import type { AuditEntry } from '#lib/audit/index.ts';
 import { readLog } from '#lib/audit/testing.ts';
 import { SESSION_COOKIE } from '../sessions/cookie.ts';
 import { PENDING_COOKIE } from './pending-sign-in.ts';
+import { PASSKEY_PER_NETWORK } from './passkey-sign-in.routes.ts';
 import { addTotp, liveSessions, signIn, softAuthenticator, startMfaTestbed, stepUpWithPassword, totpCode, webauthnForm, type MfaTestbed } from './testing.ts';
 
 const ORIGIN = 'https://dashboard.test';
@@ -217,6 +218,34 @@ describe('passkey sign-in, usernameless', () => {
     await signIn(replayed, 'passkey@shop.example');
     const old = await webauthnForm(replayed, '/sign-in/second-factor/webauthn/options', '/sign-in/second-factor/webauthn', (o) => device.assert(o, ORIGIN, { counter: device.counter }));
     assert.equal(old.status, 401, 'a counter that did not move forward (a cloned key) is refused');
+  });
+
+  test('passkey ceremonies are bounded per network (429 with Retry-After); a successful sign-in gives its attempt back', async () => {
+    const counter = async () => (await bed.db.selectFrom('auth_throttle').select('failures')
+      .where('scope', '=', 'ip').where('key', 'like', 'passkey:%').executeTakeFirst())?.failures ?? 0;
+    const browser = bed.browser();
+    await browser.get('/sign-in/passkey');
+    const start = await counter();
+    const fresh = JSON.parse((await browser.post('/sign-in/passkey/options', { _csrf: browser.csrf })).body) as { challenge: string };
+    assert.equal(await counter(), start + 1, 'starting a ceremony counts');
+    assert.equal((await browser.post('/sign-in/passkey', { _csrf: browser.csrf, response: JSON.stringify(device.assert(fresh, ORIGIN)) })).status, 303);
+    assert.equal(await counter(), start, 'the sign-in gave it back');
+    const stranger = bed.browser(); // signed out, same network
+    await stranger.get('/sign-in/passkey');
+    let allowed = 0;
+    let refused;
+    while (allowed < 40) {
+      const answer = await stranger.post('/sign-in/passkey/options', { _csrf: stranger.csrf });
+      if (answer.status === 429) { refused = answer; break; }
+      assert.equal(answer.status, 200);
+      allowed += 1;
+    }
+    assert.equal(start + allowed, PASSKEY_PER_NETWORK.freeFailures + 1, 'the free ceremonies and one more, then a wait');
+    assert.ok(refused, 'refused before 40');
+    assert.match(String(refused.headers['retry-after']), /^[1-9]\d*$/);
+    assert.equal((JSON.parse(refused.body) as { code: string }).code, 'too_many_requests');
+    bed.clock.offsetMs += PASSKEY_PER_NETWORK.forgetAfterMs + 60_000;
+    assert.equal((await stranger.post('/sign-in/passkey/options', { _csrf: stranger.csrf })).status, 200, 'forgotten after an hour');
   });
 
   test('the browser module and the @simplewebauthn/browser ES module are served same-origin, scripts only', async () => {

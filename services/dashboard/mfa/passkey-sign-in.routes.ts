@@ -2,16 +2,21 @@
 // discoverable credential this site has; a verified assertion (user verification required: the
 // device checked a fingerprint, face or PIN) names the user, and is both factors at once. The
 // challenge is bound to this browser's form cookie, so it cannot be redeemed elsewhere.
+// Each ceremony started counts against the network (one row per challenge, and a guessing tool's
+// attempts, are bounded); a successful sign-in gives its attempt back, so a busy office is not slowed.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Audit } from '#lib/audit/index.ts';
 import type { Kysely } from '#lib/db/index.ts';
 import type { DashboardDatabase } from '../db.ts';
 import { safeNext } from '../sessions/session.plugin.ts';
+import { tooManyAttempts } from '../auth/answers.ts';
+import { createThrottleStore, networkKey, type ThrottleCheck } from '../auth/throttle.store.ts';
+import type { DelayRule } from '../policy-profiles.ts';
 import { auditContext } from '../web/audit-context.ts';
 import { formFields } from '../web/forms.ts';
 import { renderPage } from '../web/views.ts';
 import { MFA_AUDIT } from './factor-check.ts';
-import { browserBinding, RESPONSE_FIELDS, sendJson, type MfaPageDeps } from './mfa-pages.ts';
+import { browserBinding, RESPONSE_FIELDS, sendJson, sendJsonError, type MfaPageDeps } from './mfa-pages.ts';
 import { parseJson } from './sign-in-factor.routes.ts';
 
 export const PASSKEY_PATH = '/sign-in/passkey';
@@ -19,7 +24,13 @@ const NOT_RECOGNISED = 'That passkey is not registered with Strongroom (or it co
 
 type Deps = MfaPageDeps & { db: Kysely<DashboardDatabase>; audit: Audit };
 
+/** Passkey ceremonies per network: 30 free, then doubling delays from 1 s to 5 min; forgotten after an hour. */
+export const PASSKEY_PER_NETWORK: DelayRule = { freeFailures: 30, baseDelayMs: 1_000, maxDelayMs: 5 * 60_000, forgetAfterMs: 60 * 60_000 };
+// Scope 'ip' with its own key prefix: a separate counter from password sign-in's, same table.
+const passkeyCheck = (ip: string): ThrottleCheck[] => [{ scope: 'ip', key: `passkey:${networkKey(ip)}`, rule: PASSKEY_PER_NETWORK }];
+
 export async function passkeySignInRoutes(app: FastifyInstance, deps: Deps) {
+  const throttle = createThrottleStore(deps.db, deps.now);
   const page = (request: FastifyRequest, reply: FastifyReply, errors: string[] = [], status = 200) =>
     renderPage(request, reply, 'mfa/passkey-sign-in', { title: 'Sign in with a passkey', errors }, status);
 
@@ -39,6 +50,8 @@ export async function passkeySignInRoutes(app: FastifyInstance, deps: Deps) {
 
   app.post(`${PASSKEY_PATH}/options`, async (request, reply) => {
     formFields(request.body, { _csrf: 64 });
+    const decision = await throttle.attempt(passkeyCheck(request.ip));
+    if (!decision.allowed) return sendJsonError(reply, 429, 'too_many_requests', tooManyAttempts(reply, decision.retryAfterMs));
     return sendJson(reply, await deps.webauthn.authenticationOptions('passkey_sign_in', null, browserBinding(request)));
   });
 
@@ -49,6 +62,7 @@ export async function passkeySignInRoutes(app: FastifyInstance, deps: Deps) {
     const user = await deps.users.findById(result.userId);
     const accountId = user ? await deps.users.homeAccount(user.id) : null;
     if (!user || !user.email_verified || accountId === null) return refused(request, reply, 'no_membership', result.userId);
+    await throttle.succeeded(passkeyCheck(request.ip));
     await deps.db.transaction().execute((tx) => deps.audit.record(tx, {
       ...auditContext(request, { type: 'user', id: user.id }), action: MFA_AUDIT.verify, tenant: accountId,
       targets: [{ type: 'user', id: user.id }], outcome: { result: 'success' }, metadata: { factor: 'webauthn', purpose: 'passkey_sign_in' },
