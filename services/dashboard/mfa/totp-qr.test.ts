@@ -21,7 +21,7 @@ test('the SVG draws exactly the dark modules of the QR code of the text, inside 
   for (let r = 0; r < code.getModuleCount(); r++) for (let c = 0; c < code.getModuleCount(); c++) if (code.isDark(r, c)) expected.add(`${c},${r}`);
   assert.ok(expected.size > 100);
   assert.deepEqual(modulesOf(svg), expected);
-  assert.match(svg, new RegExp(`viewBox="0 0 ${code.getModuleCount() + 8} ${code.getModuleCount() + 8}"`));
+  assert.ok(svg.includes(`viewBox="0 0 ${code.getModuleCount() + 8} ${code.getModuleCount() + 8}"`));
 });
 
 test('the markup has no script, style or event handler the CSP would refuse, and the label is escaped', () => {
