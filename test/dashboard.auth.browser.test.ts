@@ -6,21 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startPlatform, type RunningPlatform } from './platform-harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-// In CI the browser is part of the image: a missing one must fail the run, not skip it.
-const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true'
-  ? `${CHROMIUM} is not installed (apt-get install chromium); with CI=true this suite runs and fails instead`
-  : false;
-// Set to a folder to keep screenshots of the pages (for the issue's closing note).
-const SCREENSHOTS = process.env.STRONGROOM_SCREENSHOTS_DIR;
+import type { Page } from 'playwright-core';
+import type { RunningPlatform } from './platform-harness.ts';
+import { chromiumSkip as skip, startBrowserBed, type BrowserBed } from './browser-harness.ts';
 
 const EMAIL = 'owner@corner-shop.example';
 const PASSWORD = 'violet canyon 42 harbour lantern';
@@ -40,59 +29,24 @@ async function verifiedCertificate(platform: RunningPlatform): Promise<X509Certi
 }
 
 describe('dashboard sign-up, sign-in and sessions in Chromium', { skip }, () => {
-  let platform: RunningPlatform;
-  let browser: Browser;
+  let bed: BrowserBed;
   let origin: string;
+  let problems: string[];
   let certificate: X509Certificate;
-  const contexts: BrowserContext[] = [];
-  const problems: string[] = [];
 
   before(async () => {
-    platform = await startPlatform();
-    origin = `https://localhost:${platform.ports.dashboard}`;
-    certificate = await verifiedCertificate(platform);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    if (SCREENSHOTS) await mkdir(SCREENSHOTS, { recursive: true });
+    bed = await startBrowserBed();
+    ({ origin, problems } = bed);
+    certificate = await verifiedCertificate(bed.platform);
   });
+  after(async () => { await bed?.close(); });
 
-  after(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await platform?.stop();
-  });
-
-  // Chromium cannot be given a CA here (no NSS tools), and pinning the certificate's key
-  // (--ignore-certificate-errors-spki-list) fails because the dev public certificate is reissued
-  // continuously (lib/tls renewal timer overflow, reported). So Chromium skips its own check and the
-  // test checks that it was served a certificate of the kind Node verified against platform.caPem.
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true });
-    contexts.push(context);
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    page.on('console', (message) => { if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text()); });
-    page.on('pageerror', (error) => problems.push(String(error)));
-    return page;
-  }
-  /** Waits for `selector`; on failure says what the page shows instead. */
-  async function expectVisible(page: Page, selector: string): Promise<void> {
-    try {
-      await page.locator(selector).first().waitFor();
-    } catch {
-      const log = await readFile(join(platform.dataDir, 'logs', 'dashboard.log'), 'utf8').catch(() => '');
-      const warnings = log.split('\n').filter((line) => /"level":(40|50)/.test(line)).slice(-5).join('\n');
-      assert.fail(`${selector} not on ${page.url()}:\n${(await page.locator('main').innerText().catch(() => '')).slice(0, 500)}\n${warnings}`);
-    }
-  }
-  const shot = async (page: Page, name: string) => { if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true }); };
-
-  async function signIn(page: Page, password = PASSWORD, email = EMAIL) {
-    await page.goto(`${origin}/sign-in`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForLoadState();
-  }
+  // Chromium skips its own certificate check (see browser-harness.ts); the test checks that it was
+  // served a certificate of the kind Node verified against platform.caPem.
+  const newPage = () => bed.newPage();
+  const expectVisible = (page: Page, selector: string) => bed.expectVisible(page, selector);
+  const shot = (page: Page, name: string) => bed.shot(page, name);
+  const signIn = (page: Page, password = PASSWORD, email = EMAIL) => bed.signIn(page, email, password);
 
   test('the whole way in, and a revoked session signed out at its next request', async () => {
     const page = await newPage();

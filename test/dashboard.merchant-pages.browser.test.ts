@@ -6,91 +6,43 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { newId } from '#lib/contracts/index.ts';
 import { openDatabase } from '#lib/db/index.ts';
 import type { DashboardDatabase } from '../services/dashboard/db.ts';
 import { hashPassword } from '../services/dashboard/users/passwords.ts';
-import { startPlatform, type RunningPlatform } from './platform-harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true'
-  ? `${CHROMIUM} is not installed (apt-get install chromium); with CI=true this suite runs and fails instead`
-  : false;
-const SCREENSHOTS = process.env.STRONGROOM_SCREENSHOTS_DIR;
+import { chromiumSkip as skip, startBrowserBed, type BrowserBed } from './browser-harness.ts';
 
 const EMAIL = 'owner@lantern-books.example';
 const VIEWER = 'viewer@lantern-books.example';
 const PASSWORD = 'amber orchard 73 quiet meridian';
 
 describe('audit log and API keys in Chromium', { skip }, () => {
-  let platform: RunningPlatform;
-  let browser: Browser;
+  let bed: BrowserBed;
   let origin: string;
-  const contexts: BrowserContext[] = [];
-  const problems: string[] = [];
+  let problems: string[];
 
   before(async () => {
-    platform = await startPlatform();
-    origin = `https://localhost:${platform.ports.dashboard}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    if (SCREENSHOTS) await mkdir(SCREENSHOTS, { recursive: true });
+    bed = await startBrowserBed();
+    ({ origin, problems } = bed);
   });
-  after(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await platform?.stop();
-  });
+  after(async () => { await bed?.close(); });
 
-  // As in dashboard.auth.browser.test.ts: Chromium skips its own certificate check (no NSS tools here);
-  // that test checks the certificate against the platform CA.
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true });
-    contexts.push(context);
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    page.on('console', (message) => { if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text()); });
-    page.on('pageerror', (error) => problems.push(String(error)));
-    return page;
-  }
-  async function expectVisible(page: Page, selector: string): Promise<void> {
-    try {
-      await page.locator(selector).first().waitFor();
-    } catch {
-      const log = await readFile(join(platform.dataDir, 'logs', 'dashboard.log'), 'utf8').catch(() => '');
-      const warnings = log.split('\n').filter((line) => /"level":(40|50)/.test(line)).slice(-5).join('\n');
-      assert.fail(`${selector} not on ${page.url()}:\n${(await page.locator('main').innerText().catch(() => '')).slice(0, 500)}\n${warnings}`);
-    }
-  }
-  const shot = async (page: Page, name: string) => { if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true }); };
-
+  const newPage = (options?: { acceptDownloads?: boolean }) => bed.newPage(options);
+  const expectVisible = (page: Page, selector: string) => bed.expectVisible(page, selector);
+  const shot = (page: Page, name: string) => bed.shot(page, name);
+  const outboxMail = (page: Page, to: string, subject: string) => bed.outboxMail(page, to, subject);
   async function signIn(page: Page, email: string) {
-    await page.goto(`${origin}/sign-in`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await bed.signIn(page, email, PASSWORD);
     await expectVisible(page, '#signed-in-email');
-  }
-
-  /** A newest-first email to `to` whose subject matches, from the development outbox. */
-  async function outboxMail(page: Page, to: string, subject: string): Promise<string> {
-    for (let i = 0; i < 50; i++) {
-      await page.goto(`${origin}/dev/outbox`);
-      const mail = page.locator('article.mail', { has: page.locator('.recipient', { hasText: to }) }).filter({ hasText: subject });
-      if (await mail.count() > 0) return mail.first().locator('pre').innerText();
-      await page.waitForTimeout(100);
-    }
-    return assert.fail(`no email "${subject}" to ${to}`);
   }
 
   /** A View Only member of the account, as an invitation accepted would leave it (team/'s tables). */
   async function addViewOnlyMember(accountId: string): Promise<void> {
-    const config = JSON.parse(await readFile(join(platform.dataDir, 'services', 'dashboard', 'config.json'), 'utf8')) as { databaseUrl: string };
+    const config = JSON.parse(await readFile(join(bed.platform.dataDir, 'services', 'dashboard', 'config.json'), 'utf8')) as { databaseUrl: string };
     const db = openDatabase<DashboardDatabase>(config.databaseUrl, { max: 1 });
     try {
       const userId = newId('user');
@@ -102,20 +54,8 @@ describe('audit log and API keys in Chromium', { skip }, () => {
   }
 
   test('audit log (filter, CSV, integrity), a key shown once, and 403 for View Only', async () => {
-    const page = await newPage();
-    await page.goto(`${origin}/sign-up`);
-    await page.getByLabel('Business name').fill('Lantern Books');
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await expectVisible(page, '#check-email');
-    const link = (await outboxMail(page, EMAIL, 'Confirm your email')).match(/https:\/\/\S+/)![0];
-    await page.goto(link);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Confirm and sign in' }).click();
-    await expectVisible(page, '#signed-in-email');
-    const accountId = (await page.locator('dl.facts code').first().innerText()).trim();
-    assert.match(accountId, /^acct_[0-9a-z]{19}$/);
+    const page = await newPage({ acceptDownloads: true });
+    const accountId = await bed.signUp(page, { business: 'Lantern Books', email: EMAIL, password: PASSWORD });
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-in/);
     await signIn(page, EMAIL);
@@ -192,7 +132,7 @@ describe('audit log and API keys in Chromium', { skip }, () => {
   /** `strongroom support …` against the running platform, as the support desk runs it. */
   async function desk(args: string[], stdin = ''): Promise<string> {
     const child = promisify(execFile)(process.execPath, ['bin/strongroom.ts', 'support', ...args, '--actor', 'sam.desk'], {
-      env: { ...process.env, STRONGROOM_DATA_DIR: platform.dataDir }, timeout: 60_000,
+      env: { ...process.env, STRONGROOM_DATA_DIR: bed.platform.dataDir }, timeout: 60_000,
     });
     child.child.stdin?.end(stdin);
     return (await child).stdout;

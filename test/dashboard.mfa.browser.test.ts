@@ -4,25 +4,17 @@
 // code that works once, and a step-up (with the passkey) before a protected action.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { openDatabase, sql } from '#lib/db/index.ts';
 import { totpCode } from '../services/dashboard/mfa/testing.ts';
-import { startPlatform, type RunningPlatform } from './platform-harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true'
-  ? `${CHROMIUM} is not installed (apt-get install chromium); with CI=true this suite runs and fails instead`
-  : false;
-const SCREENSHOTS = process.env.STRONGROOM_SCREENSHOTS_DIR;
+import type { RunningPlatform } from './platform-harness.ts';
+import { chromiumSkip as skip, startBrowserBed, type BrowserBed } from './browser-harness.ts';
 
 describe('dashboard MFA in Chromium', { skip }, () => {
+  let bed: BrowserBed;
   let platform: RunningPlatform;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let cdp: CDPSession;
   let authenticatorId = '';
@@ -30,46 +22,24 @@ describe('dashboard MFA in Chromium', { skip }, () => {
   let demo: { email: string; password: string };
   let totpKey = '';
   let recoveryCodes: string[] = [];
-  const problems: string[] = [];
+  let problems: string[];
 
   before(async () => {
-    platform = await startPlatform();
-    origin = `https://localhost:${platform.ports.dashboard}`;
+    bed = await startBrowserBed();
+    ({ platform, origin, problems } = bed);
     demo = JSON.parse(await readFile(join(platform.dataDir, 'demo.json'), 'utf8'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    // As in dashboard.auth.browser.test.ts: Chromium cannot be given the dev CA here.
-    context = await browser.newContext({ ignoreHTTPSErrors: true });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on('console', (message) => { if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text()); });
-    page.on('pageerror', (error) => problems.push(String(error)));
+    page = await bed.newPage();
     // A platform authenticator holding passkeys, that always verifies its user.
-    cdp = await context.newCDPSession(page);
+    cdp = await page.context().newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
     }));
-    if (SCREENSHOTS) await mkdir(SCREENSHOTS, { recursive: true });
   });
+  after(async () => { await bed?.close(); });
 
-  after(async () => {
-    await context?.close();
-    await browser?.close();
-    await platform?.stop();
-  });
-
-  const shot = async (name: string) => { if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true }); };
-
-  /** Waits for `selector`; on failure says what the page shows instead. */
-  async function expectVisible(selector: string): Promise<void> {
-    try {
-      await page.locator(selector).first().waitFor();
-    } catch {
-      const log = await readFile(join(platform.dataDir, 'logs', 'dashboard.log'), 'utf8').catch(() => '');
-      const warnings = log.split('\n').filter((line) => /"level":(40|50)/.test(line)).slice(-5).join('\n');
-      assert.fail(`${selector} not on ${page.url()}:\n${(await page.locator('main').innerText().catch(() => '')).slice(0, 500)}\n${warnings}`);
-    }
-  }
+  const shot = (name: string) => bed.shot(page, name);
+  const expectVisible = (selector: string) => bed.expectVisible(page, selector);
 
   async function signInWithPassword() {
     await page.goto(`${origin}/sign-in`);
