@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '#lib/db/testing.ts';
+import { freePorts } from '#lib/db/testing.ts';
 
 export type RunningPlatform = {
   dataDir: string;
@@ -18,10 +18,8 @@ export type RunningPlatform = {
 
 export async function startPlatform(env: NodeJS.ProcessEnv = {}, options: { timeoutMs?: number } = {}): Promise<RunningPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'strongroom-test-'));
-  const ports = {
-    dashboard: await freePort(), api: await freePort(), vault: await freePort(),
-    apiInternal: await freePort(), vaultInternal: await freePort(), kms: await freePort(),
-  };
+  const [dashboard, api, vault, apiInternal, vaultInternal, kms, pgCde, pgCore] = await freePorts(8) as [number, number, number, number, number, number, number, number];
+  const ports = { dashboard, api, vault, apiInternal, vaultInternal, kms };
   const child = spawn(process.execPath, ['bin/strongroom.ts', 'start'], {
     env: {
       ...process.env,
@@ -29,7 +27,7 @@ export async function startPlatform(env: NodeJS.ProcessEnv = {}, options: { time
       STRONGROOM_DASHBOARD_PORT: String(ports.dashboard), STRONGROOM_API_PORT: String(ports.api),
       STRONGROOM_VAULT_PORT: String(ports.vault), STRONGROOM_API_INTERNAL_PORT: String(ports.apiInternal),
       STRONGROOM_VAULT_INTERNAL_PORT: String(ports.vaultInternal), STRONGROOM_KMS_PORT: String(ports.kms),
-      STRONGROOM_PG_CDE_PORT: String(await freePort()), STRONGROOM_PG_CORE_PORT: String(await freePort()),
+      STRONGROOM_PG_CDE_PORT: String(pgCde), STRONGROOM_PG_CORE_PORT: String(pgCore),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

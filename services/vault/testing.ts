@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { auditMigrations } from '#lib/audit/index.ts';
 import { loadSqlMigrations, sql } from '#lib/db/index.ts';
-import { createTestDatabase, freePort, type TestDatabase } from '#lib/db/testing.ts';
+import { createTestDatabase, freePort, freePorts, type TestDatabase } from '#lib/db/testing.ts';
 import { createTestCa, issueMaterial, staticIdentity } from '#lib/http/testing.ts';
 import { createKmsClient, type KmsClient } from '#lib/kms-client/index.ts';
 import type { Identity } from '#lib/tls/index.ts';
@@ -188,10 +188,11 @@ export async function startVaultTestbed(options: { kms?: KmsProcess; publicHost?
   const database = await createVaultTestDatabase();
   const log = createTestLogger('vault');
   const identity = await kms.identity('vault');
+  const [publicPort, internalPort] = await freePorts(2) as [number, number];
   const config = {
     databaseUrl: database.runtimeUrl,
-    public: { host: options.publicHost ?? '127.0.0.1', port: options.publicPort ?? await freePort() },
-    internal: { host: '127.0.0.1', port: await freePort() },
+    public: { host: options.publicHost ?? '127.0.0.1', port: options.publicPort ?? publicPort },
+    internal: { host: '127.0.0.1', port: internalPort },
     peers: { kms: kms.baseUrl },
   };
   const vault = await buildVault({ config, logger: log.logger, identities: { internal: identity, public: identity, stop() {} } });
