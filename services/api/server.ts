@@ -48,6 +48,7 @@ import { createKeyStore } from './keys/keys.store.ts';
 import { createKeyService } from './keys/keys.service.ts';
 import { keyRoutes } from './keys/keys.routes.ts';
 import { auditInternalRoutes } from './audit/audit.internal.routes.ts';
+import { dashboardPaymentsRoutes } from './dashboard-payments/dashboard-payments.routes.ts';
 
 export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl' | 'public' | 'internal' | 'peers'> & Partial<Pick<ServiceConfig, 'extra' | 'production'>>; logger: Logger; identities: ServiceIdentities }) {
   const { config, logger, identities } = deps;
@@ -122,6 +123,7 @@ export async function buildApi(deps: { config: Pick<ServiceConfig, 'databaseUrl'
   await internalApp.register(keyRoutes, { keys }); // key management: dashboard and operators only
   await internalApp.register(accountInternalRoutes, { accounts }); // dashboard sign-up: new merchant accounts
   await internalApp.register(auditInternalRoutes, { db, findAccount: accounts.findAccount, kms }); // dashboard audit log: read only
+  await internalApp.register(dashboardPaymentsRoutes, { charges, refunds, customers, findAccount: accounts.findAccount }); // dashboard payments pages: read, refund
 
   return {
     publicApp, internalApp, db, audit, checkpoints, accounts, vault, keySync,

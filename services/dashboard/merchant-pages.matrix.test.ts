@@ -1,15 +1,19 @@
-// Every role × every route of the audit log, API keys and support pages: a role holding the
+// Every role × every route of the audit log, API keys, support and payments pages: a role holding the
 // route's permission gets past the check; any other role gets 403 and a `dashboard.access.denied`
 // entry naming that permission. The table below must list exactly the routes the pages register,
 // each POST needs the step-up where the table says so, and every route checks a permission.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { httpError } from '#lib/http/index.ts';
 import { PREDEFINED_ROLES } from './team/roles.ts';
 import type { Permission } from './team/permissions.ts';
 import { startMerchantPages, type MerchantPagesBed } from './merchant-pages.testing.ts';
 
 const KEY = 'key_test_0000000000000000000';
 const REQUEST = 'supp_0000000000000000000';
+const CHARGE = 'chrg_test_0000000000000000000';
+const CUSTOMER = 'cust_test_0000000000000000000';
+const EMPTY = { data: [], total: 0, limit: 20, offset: 0 };
 /** method url → [permission, step-up, a concrete url to call]. */
 const ROUTES: Record<string, [Permission, boolean, string]> = {
   'GET /audit-log': ['audit.read', false, '/audit-log'],
@@ -27,6 +31,12 @@ const ROUTES: Record<string, [Permission, boolean, string]> = {
   'GET /support/:id': ['support.use', false, `/support/${REQUEST}`],
   'POST /support/:id/confirm': ['support.use', false, `/support/${REQUEST}/confirm`],
   'POST /support/:id/reject': ['support.use', false, `/support/${REQUEST}/reject`],
+  'GET /payments': ['charges.read', false, '/payments'],
+  'GET /payments/charges/:id': ['charges.read', false, `/payments/charges/${CHARGE}`],
+  'POST /payments/charges/:id/refunds': ['charges.refund', true, `/payments/charges/${CHARGE}/refunds`],
+  'GET /payments/export.csv': ['data.export', false, '/payments/export.csv'],
+  'GET /customers': ['customers.read', false, '/customers'],
+  'GET /customers/:id': ['customers.read', false, `/customers/${CUSTOMER}`],
 };
 
 let bed: MerchantPagesBed;
@@ -38,6 +48,13 @@ before(async () => {
     apis: () => ({
       audit: { list: async () => ({ entries: [], nextBefore: null }), integrity: async () => ({ checked_at: '', chain: { ok: true, count: 0, head_seq: null, head_hash: null }, checkpoints: { checked: false, reason: 'test' } }) },
       keys: { list: async () => [], create: async () => [], roll: async () => { throw new Error('no'); }, setAllowlist: async () => { throw new Error('no'); }, revoke: async () => { throw new Error('no'); } },
+      // Lists are empty and every charge and customer is another account's (404): enough to pass the checks.
+      payments: {
+        listCharges: async () => EMPTY, listCustomers: async () => EMPTY, refunds: async () => EMPTY,
+        charge: async () => { throw httpError(404, 'not_found', 'There is no such charge in this account.'); },
+        refund: async () => { throw httpError(404, 'not_found', 'There is no such charge in this account.'); },
+        customer: async () => { throw httpError(404, 'not_found', 'There is no such customer in this account.'); },
+      },
     }),
   });
   const account = await bed.f.account();

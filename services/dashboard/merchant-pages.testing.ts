@@ -10,6 +10,8 @@ import { createTestCa, createTestLogger, staticIdentity, type TestLogger } from 
 import type { MailMessage } from './mail/mailer.ts';
 import { registerMerchantPages, type MerchantApis } from './merchant-pages.ts';
 import type { CheckpointKeys } from './audit-log/audit-integrity.ts';
+import type { PaymentsApi } from './payments/payments-api.ts';
+import type { StepUp } from './team/team-pages.ts';
 import { newToken } from './sessions/tokens.ts';
 import { registerAccessControl } from './team/access-control.ts';
 import { createTeamFixture, type TeamFixture } from './team/testing.ts';
@@ -36,7 +38,18 @@ export type MerchantPagesBed = {
 
 export const CSRF = newToken();
 
-export async function startMerchantPages(options: { apis: (f: TeamFixture) => MerchantApis | Promise<MerchantApis>; checkpointKeys?: CheckpointKeys }): Promise<MerchantPagesBed> {
+/** Tests of other pages need not stand in for the payments api: any call to it fails the page (502). */
+const noPaymentsApi = async (): Promise<never> => { throw httpError(502, 'bad_gateway', 'no payments api in this test'); };
+const NO_PAYMENTS_API: PaymentsApi = {
+  listCharges: noPaymentsApi, charge: noPaymentsApi, refunds: noPaymentsApi, refund: noPaymentsApi, listCustomers: noPaymentsApi, customer: noPaymentsApi,
+};
+type GivenApis = Omit<MerchantApis, 'payments'> & { payments?: PaymentsApi };
+
+export async function startMerchantPages(options: {
+  apis: (f: TeamFixture) => GivenApis | Promise<GivenApis>; checkpointKeys?: CheckpointKeys;
+  /** Replaces the step-up stand-in (e.g. mfa/ `requireRecentMfa` on a test clock); `stepUps` then stays empty. */
+  stepUp?: StepUp;
+}): Promise<MerchantPagesBed> {
   const f = await createTeamFixture();
   const log: TestLogger = createTestLogger('dashboard');
   const mail: MailMessage[] = [];
@@ -46,7 +59,7 @@ export async function startMerchantPages(options: { apis: (f: TeamFixture) => Me
     const guards = ([route.preHandler ?? []].flat() as Array<{ name: string }>).map((h) => h.name);
     for (const method of [route.method].flat()) bed.routes.push({ method, url: route.url, guards });
   });
-  const apis = await options.apis(f);
+  const apis: MerchantApis = { payments: NO_PAYMENTS_API, ...await options.apis(f) };
   await app.register(async (pages) => {
     await pages.register(fastifyCookie);
     registerFormParser(pages);
@@ -74,7 +87,7 @@ export async function startMerchantPages(options: { apis: (f: TeamFixture) => Me
     };
     await registerMerchantPages(pages, {
       db: f.database.db, audit: f.audit, mail: { sendLater: (message) => void mail.push(message) }, apis,
-      origin: 'https://dashboard.test', stepUp, checkpointKeys: options.checkpointKeys,
+      origin: 'https://dashboard.test', stepUp: options.stepUp ?? stepUp, checkpointKeys: options.checkpointKeys,
     });
   });
   await app.ready();

@@ -7,11 +7,18 @@ import { sql, type Kysely } from '#lib/db/index.ts';
 import type { ApiDatabase } from '../db.ts';
 import { findKey } from './find-key.ts';
 
-export type Merchant = { accountId: string; livemode: boolean; keyId: string };
+/**
+ * Whose request this is. On the public API: the secret key's account, mode and key id. On the internal
+ * listener (services/api/dashboard-payments): `keyId` is the calling service's identity and `actor` the
+ * person it acts for, whom audit entries then name (auth/audit-actor.ts).
+ */
+export type Merchant = KeyHolder & { actor?: { type: 'user'; id: string } };
+/** What the secret-key hook sets. The vault declares the same request property: the shapes must stay equal. */
+type KeyHolder = { accountId: string; livemode: boolean; keyId: string };
 
 declare module 'fastify' {
   interface FastifyRequest {
-    merchant: Merchant | null;
+    merchant: KeyHolder | null;
   }
 }
 

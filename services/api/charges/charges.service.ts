@@ -9,6 +9,7 @@ import type { Audit, AuditRecord } from '#lib/audit/index.ts';
 import type { Kysely, Transaction } from '#lib/db/index.ts';
 import type { ApiDatabase } from '../db.ts';
 import type { Merchant } from '../auth/secret-key.auth.ts';
+import { auditActorOf, auditCallerOf } from '../auth/audit-actor.ts';
 import type { CustomerStore } from '../customers/customers.store.ts';
 import type { RequestOrigin } from '../customers/customers.service.ts';
 import type { VaultClient } from '../vault/vault-client.ts';
@@ -36,13 +37,13 @@ export function chargeNotFound(id: string) {
   return httpError(404, 'not_found', CHARGE_ID.test(id) ? `charge ${id} was not found` : 'charge was not found');
 }
 
-/** The audit entry of a merchant's request: who (the key's id, never the key), what, from where. */
+/** The audit entry of a merchant's request: who (the key's id, never the key, or the person a caller acts for), what, from where. */
 export function chargeEntry(merchant: Merchant, origin: RequestOrigin, action: string, targets: AuditRecord['targets'],
   outcome: Outcome, metadata: Record<string, unknown> = {}): AuditRecord {
   return {
-    actor: { type: 'api_key', id: merchant.keyId }, action, tenant: merchant.accountId, targets, outcome,
+    actor: auditActorOf(merchant), action, tenant: merchant.accountId, targets, outcome,
     origin: { ip: origin.ip, userAgent: origin.userAgent }, requestId: origin.requestId,
-    metadata: { livemode: merchant.livemode, ...metadata },
+    metadata: { livemode: merchant.livemode, ...auditCallerOf(merchant), ...metadata },
   };
 }
 

@@ -2,6 +2,7 @@
 // shape: actor the API key, tenant the merchant, written in the transaction of the change.
 import type { AuditRecord } from '#lib/audit/index.ts';
 import type { Merchant } from '../auth/secret-key.auth.ts';
+import { auditActorOf, auditCallerOf } from '../auth/audit-actor.ts';
 
 export const CUSTOMER_AUDIT = {
   created: 'customer.create',
@@ -19,7 +20,8 @@ export function customerAuditRecord(
   metadata: Record<string, unknown> = {},
 ): AuditRecord {
   return {
-    actor: { type: 'api_key', id: merchant.keyId }, action, tenant: merchant.accountId, targets,
-    outcome: { result: 'success' }, origin: { ip: origin.ip, userAgent: origin.userAgent }, requestId: origin.requestId, metadata,
+    actor: auditActorOf(merchant), action, tenant: merchant.accountId, targets,
+    outcome: { result: 'success' }, origin: { ip: origin.ip, userAgent: origin.userAgent }, requestId: origin.requestId,
+    metadata: { ...auditCallerOf(merchant), ...metadata },
   };
 }

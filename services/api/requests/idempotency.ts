@@ -13,6 +13,7 @@ import type { Kysely } from '#lib/db/index.ts';
 import type { Audit, AuditRecord } from '#lib/audit/index.ts';
 import type { ApiDatabase } from '../db.ts';
 import { merchantOf } from '../auth/secret-key.auth.ts';
+import { auditActorOf } from '../auth/audit-actor.ts';
 import { hashIdempotencyKey, readIdempotencyKey } from './idempotency.header.ts';
 import { requestFingerprint } from './idempotency.fingerprint.ts';
 import { keepableBody } from './idempotency.keepable.ts';
@@ -79,7 +80,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     const merchant = merchantOf(request);
     // A replay changes nothing: it is audited as a replay of the first request, not as a new action.
     await options.db.transaction().execute((tx) => audit.record(tx, {
-      actor: { type: 'api_key', id: merchant.keyId }, action: IDEMPOTENCY_AUDIT.replayed, tenant: merchant.accountId,
+      actor: auditActorOf(merchant), action: IDEMPOTENCY_AUDIT.replayed, tenant: merchant.accountId,
       targets: [{ type: 'idempotency_key', id: row.id }, ...objectTarget(row.body)], outcome: { result: 'success' },
       origin: { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) }, requestId: request.id,
       metadata: { livemode: merchant.livemode, route: request.routeOptions.url ?? null, status: row.status, first_request_id: row.request_id },

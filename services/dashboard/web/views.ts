@@ -27,7 +27,8 @@ function pageContext(request: FastifyRequest, reply: FastifyReply) {
   const session = request.session;
   return {
     csrf: csrfTokenFor(request, reply),
-    me: session ? { email: session.email, accountId: session.accountId, roles: session.roles } : null,
+    // `can(p)`: whether the session holds permission p (the layout shows links only to pages it may open).
+    me: session ? { email: session.email, accountId: session.accountId, roles: session.roles, can: (p: string) => (session.permissions as ReadonlySet<string>).has(p) } : null,
     path: request.url.split('?', 1)[0],
     when: formatTime,
   };
