@@ -3,7 +3,7 @@ import type { ColumnType, Generated } from '#lib/db/index.ts';
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
 /** How a session's holder last proved who they are (sessions/). */
 export type SessionFactor = 'password' | 'totp' | 'webauthn' | 'recovery_code';
-export type ThrottleScope = 'account' | 'ip' | 'mail_address' | 'mail_ip';
+export type ThrottleScope = 'account' | 'ip' | 'mail_address' | 'mail_ip' | 'invitation';
 export type SupportChannel = 'dashboard' | 'email' | 'phone';
 export type SupportStatus = 'unverified' | 'verified' | 'rejected';
 export type SupportEventKind = 'opened' | 'verified' | 'rejected' | 'staff_view' | 'code_failed' | 'reply';
@@ -67,5 +67,9 @@ export type DashboardDatabase = {
   support_codes: {
     id: Generated<string>; account_id: string; user_id: string; code_hash: Buffer; created_at: CreatedAt; expires_at: Date;
     used_at: Date | null; used_for: string | null;
+  };
+  // profile/ (0010_email_changes.sql)
+  email_changes: {
+    id: string; user_id: string; old_email: string; new_email: string; token_hash: Buffer; created_at: CreatedAt; expires_at: Date; used_at: Date | null;
   };
 };

@@ -60,14 +60,18 @@ export function createSessionService(deps: Deps) {
 
   return {
     /** A new session and its token (inside the sign-in's transaction, with its audit entry). */
-    async start(tx: Transaction<DashboardDatabase>, input: { userId: string; accountId: string; factor: SessionFactor; mfaVerifiedAt: Date | null; client: ClientInfo }) {
+    async start(tx: Transaction<DashboardDatabase>, input: {
+      userId: string; accountId: string; factor: SessionFactor; mfaVerifiedAt: Date | null; client: ClientInfo;
+      /** An account switch keeps the sign-in time, so switching never extends the absolute timeout. */
+      createdAt?: Date;
+    }) {
       const token = newToken();
       const id = newId('session');
       const at = now();
       await store.insert(tx, {
         id, token_hash: hashToken(token), user_id: input.userId, account_id: input.accountId, factor: input.factor,
         mfa_verified_at: input.mfaVerifiedAt, csrf_token: newToken(), ip: input.client.ip, country: input.client.country,
-        device: input.client.device, created_at: at, last_seen_at: at,
+        device: input.client.device, created_at: input.createdAt ?? at, last_seen_at: at,
       });
       return { id, token };
     },
@@ -156,8 +160,18 @@ export function createSessionService(deps: Deps) {
       });
     },
 
-    /** Ends every live session of a user inside the caller's transaction (password reset). */
-    endAllOf: (tx: Transaction<DashboardDatabase>, userId: string, reason: string) => store.endAllOf(tx, userId, reason, now()),
+    /** Ends one live session of the user inside the caller's transaction (account switch); false when it was not live. */
+    endWithin: (tx: Transaction<DashboardDatabase>, session: { id: string; userId: string }, reason: string) =>
+      store.end(tx, { id: session.id, userId: session.userId }, reason, now()),
+
+    /** Ends every live session of a user (but `keep`) inside the caller's transaction (password reset, profile changes). */
+    endAllOf: (tx: Transaction<DashboardDatabase>, userId: string, reason: string, keep?: string) => store.endAllOf(tx, userId, reason, now(), keep),
+
+    /** A new token for a live session inside the caller's transaction, which audits the change (profile changes); null when it ended. */
+    async rotateWithin(tx: Transaction<DashboardDatabase>, sessionId: string): Promise<string | null> {
+      const token = newToken();
+      return (await store.rotate(tx, sessionId, { token_hash: hashToken(token), rotated_at: now() })) ? token : null;
+    },
 
     list: (userId: string) => store.listLive(userId),
   };

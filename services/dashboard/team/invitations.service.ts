@@ -70,7 +70,7 @@ export function createInvitationService(deps: InvitationDeps) {
         subject: 'You are invited to a Strongroom merchant account',
         text: [
           `You have been invited to join a merchant account on Strongroom as: ${roles}.`,
-          `Accept the invitation, signed in with this email address (${email}), here:`, link,
+          `Accept the invitation here: sign in with this email address (${email}), or, if you are new to Strongroom, choose a password on that page:`, link,
           `The link works once and expires at ${expiresAt.toISOString()}.`,
           'If you did not expect this invitation, ignore this email.',
         ].join('\n\n'),

@@ -26,11 +26,22 @@ export function createUserStore(db: Kysely<DashboardDatabase>) {
       await tx.insertInto('memberships').values({ user_id: user.id, account_id: user.accountId, roles: ['owner'] }).execute();
     },
 
+    /** A user with no membership yet (an invitee: accepting the invitation in the same transaction adds it). */
+    insertUser: async (tx: Transaction<DashboardDatabase>, user: { id: string; email: string; passwordHash: string; emailVerified: boolean }) => {
+      await tx.insertInto('users').values({ id: user.id, email: user.email, password_hash: user.passwordHash, email_verified: user.emailVerified }).execute();
+    },
+
     /** Replaces the password; the old hash goes to the history (PCI DSS 8.3.7). */
     async setPassword(tx: Transaction<DashboardDatabase>, userId: string, passwordHash: string): Promise<void> {
       await tx.insertInto('password_history').columns(['user_id', 'password_hash'])
         .expression(tx.selectFrom('users').select(['id', 'password_hash']).where('id', '=', userId)).execute();
       await tx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+    },
+
+    /** The profile's email change: only while the address is still `from`; false when it was not. */
+    async setEmail(tx: Transaction<DashboardDatabase>, userId: string, from: string, to: string): Promise<boolean> {
+      const result = await tx.updateTable('users').set({ email: to }).where('id', '=', userId).where('email', '=', from).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
 
     /** The current hash and the ones before it, newest first, `count` in all. */
