@@ -45,6 +45,8 @@ export type DashboardTestbed = {
   accounts: FakeAccounts;
   services: DashboardServices;
   log: TestLogger;
+  /** Every route the dashboard registered, with the names of its preHandlers (route inventories). */
+  routes: Array<{ method: string; url: string; guards: string[]; permission?: string }>;
   /** Emails sent so far to `to` (after queued deliveries finish), newest first. */
   mailsTo(to: string): Promise<{ subject: string; body: string }[]>;
   /** The first https link in the newest email to `to` whose subject matches. */
@@ -55,7 +57,12 @@ export type DashboardTestbed = {
 };
 
 /** `seams` may be built from the testbed's own parts (mfa/ needs its database, audit and mail). */
-export async function startDashboardTestbed(options: { settings?: Partial<DashboardSettings>; seams?: DashboardSeams | ((parts: DashboardParts) => DashboardSeams) } = {}): Promise<DashboardTestbed> {
+export async function startDashboardTestbed(options: {
+  settings?: Partial<DashboardSettings>;
+  seams?: DashboardSeams | ((parts: DashboardParts) => DashboardSeams);
+  /** Stand-ins for the api's internal interface: with them the audit log, keys, support and payments pages are registered. */
+  merchantApis?: DashboardParts['merchantApis'];
+} = {}): Promise<DashboardTestbed> {
   const database = await createTestDatabase<DashboardDatabase>([await auditMigrations(), await loadSqlMigrations('dashboard', new URL('./migrations/', import.meta.url))]);
   const db = database.db;
   const audit = createAudit({ db, service: 'dashboard' });
@@ -64,7 +71,14 @@ export async function startDashboardTestbed(options: { settings?: Partial<Dashbo
   const mail = createMailer({ transport: createTransport(db, { from: settings.mail.from }), from: settings.mail.from, logger: log.logger });
   const accounts = fakeAccounts();
   const app = createHttpsApp({ service: 'dashboard', identity: await staticIdentity(await createTestCa(), 'dashboard'), mtls: false, logger: log.logger });
-  const parts: DashboardParts = { db, audit, mail, accounts, settings, log: log.logger };
+  const routes: DashboardTestbed['routes'] = [];
+  app.addHook('onRoute', (route) => {
+    const handlers = [route.preHandler ?? []].flat() as Array<{ name: string; permission?: string }>;
+    const guards = handlers.map((h) => h.name);
+    const permission = handlers.find((h) => h.permission !== undefined)?.permission;
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, guards, ...(permission ? { permission } : {}) });
+  });
+  const parts: DashboardParts = { db, audit, mail, accounts, settings, log: log.logger, merchantApis: options.merchantApis };
   const services = await registerDashboard(app, parts, typeof options.seams === 'function' ? options.seams(parts) : options.seams);
   await app.ready();
 
@@ -73,7 +87,7 @@ export async function startDashboardTestbed(options: { settings?: Partial<Dashbo
     return db.selectFrom('mail_outbox').select(['subject', 'body']).where('recipient', '=', to).orderBy('id', 'desc').execute();
   };
   return {
-    app, database, db, audit, mail, accounts, services, log, mailsTo,
+    app, database, db, audit, mail, accounts, services, log, mailsTo, routes,
     async linkFrom(to, subject) {
       const mail = (await mailsTo(to)).find((m) => subject.test(m.subject));
       const link = mail?.body.match(/https:\/\/\S+/)?.[0];

@@ -33,6 +33,7 @@ import { signUpRoutes } from './auth/sign-up.routes.ts';
 import { warmUpStrength } from './auth/strength.ts';
 import { createThrottleStore } from './auth/throttle.store.ts';
 import { activityRoutes } from './activity/activity.routes.ts';
+import { registerAccountsPages } from './accounts/accounts.pages.ts';
 import { registerCsrf } from './web/csrf.ts';
 import { installErrorPages } from './web/error-pages.ts';
 import { registerFormParser } from './web/forms.ts';
@@ -46,6 +47,7 @@ import type { StepUp } from './team/team-pages.ts';
 import { createKmsClient } from '#lib/kms-client/index.ts';
 import { merchantApisOver, registerMerchantPages, type MerchantApis } from './merchant-pages.ts';
 import { checkpointKeysFrom } from './audit-log/checkpoint-keys.ts';
+import { registerProfilePages } from './profile/profile.pages.ts';
 import type { CheckpointKeys } from './audit-log/audit-integrity.ts';
 
 /** Without mfa/ no step-up can be checked, so actions that need one are refused (fail closed). */
@@ -90,7 +92,7 @@ export function createDashboardServices(parts: DashboardParts, seams: Omit<Dashb
   const mfaEnrolled = seams.mfaEnrolled ?? noMfaEnrolled;
   const users = createUserStore(db);
   const sessionStore = createSessionStore(db);
-  const team = createTeam({ db, audit, sendMail: (message) => mail.send(message), publicUrl: origin, log: parts.log });
+  const team = createTeam({ db, audit, sendMail: (message) => mail.send(message), sendLater: (message) => mail.sendLater(message), publicUrl: origin, log: parts.log });
   const sessions = createSessionService({
     db, store: sessionStore, audit,
     memberAccess: seams.memberAccess ?? (seams.permissionsFor ? membershipAccess(sessionStore, seams.permissionsFor) : team.access.memberAccess),
@@ -98,7 +100,7 @@ export function createDashboardServices(parts: DashboardParts, seams: Omit<Dashb
   });
   const throttle = createThrottleStore(db);
   const history = createLoginHistoryStore(db);
-  const signIn = createSignInService({ db, audit, users, sessions, throttle, history, profile });
+  const signIn = createSignInService({ db, audit, users, sessions, throttle, history, profile, mail, origin });
   const completion = createSignInCompletion({ signIn, afterPassword: seams.afterPassword ?? completeWithPassword });
   const signUp = createSignUpService({ db, audit, users, throttle, mail, accounts: parts.accounts, profile, origin, passwordChecks: signIn.throttleChecks });
   const resets = createPasswordResetService({ db, audit, users, throttle, mail, sessions, profile, origin, mfaEnrolled });
@@ -124,7 +126,15 @@ export async function registerDashboard(app: FastifyInstance, parts: DashboardPa
     await pages.register(activityRoutes, { sessions, history });
     // The outbox is the mail transport only outside production without SMTP; its page goes with it.
     if (!parts.settings.production && parts.settings.mail.smtpUrl === undefined) await pages.register(outboxRoutes, { outbox: createOutboxReader(parts.db) });
-    await registerTeamPages(pages, { team: services.team, audit: parts.audit, stepUp: seams.stepUp ?? stepUpUnavailable });
+    await registerTeamPages(pages, {
+      team: services.team, audit: parts.audit, stepUp: seams.stepUp ?? stepUpUnavailable,
+      newUser: { db: parts.db, audit: parts.audit, users: services.users, throttle: services.throttle, profile, completion },
+    });
+    await registerAccountsPages(pages, {
+      db: parts.db, audit: parts.audit, sessions, access: services.team.access, completion,
+      stepUp: seams.stepUp ?? stepUpUnavailable, production: parts.settings.production,
+    });
+    await registerProfilePages(pages, { db: parts.db, audit: parts.audit, mail: parts.mail, services, stepUp: seams.stepUp ?? stepUpUnavailable });
     if (parts.merchantApis) {
       await registerMerchantPages(pages, {
         db: parts.db, audit: parts.audit, mail: parts.mail, apis: parts.merchantApis, origin: parts.settings.publicOrigin,

@@ -1,33 +1,23 @@
 // Account settings changes: "require MFA for every member". Only a member holding account.manage
 // (Owner, Administrator) may change it (the route checks the permission, the service the member),
-// in one transaction with its audit entry. A team-wide security change: every member who may manage
-// the account is emailed.
-import { sql, type Kysely } from '#lib/db/index.ts';
+// in one transaction with its audit entry. A team-wide security change: every administrator of the
+// account (team/administrators.ts) is emailed, after the commit.
+import type { Kysely } from '#lib/db/index.ts';
 import type { Audit } from '#lib/audit/index.ts';
 import type { DashboardDatabase } from '../db.ts';
 import type { Mailer } from '../mail/mailer.ts';
+import { administratorEmails } from '../team/administrators.ts';
 import type { AuditContext } from '../web/audit-context.ts';
 import { formatTime } from '../web/format.ts';
 import { readAccountSettings, writeRequireMfa } from './account-settings.store.ts';
 
 export const ACCOUNT_AUDIT = { settingsUpdate: 'account.settings.update' } as const;
 
-type Deps = { db: Kysely<DashboardDatabase>; audit: Audit; mail: Mailer; origin: string; now?: () => Date };
+type Deps = { db: Kysely<DashboardDatabase>; audit: Audit; mail: Pick<Mailer, 'sendLater'>; origin: string; now?: () => Date };
 
 export function createAccountSettingsService(deps: Deps) {
   const { db, audit, mail } = deps;
   const now = deps.now ?? (() => new Date());
-
-  /** Emails of the members who may manage the account (predefined Owner/Administrator, or a custom role with account.manage). */
-  async function managers(accountId: string): Promise<string[]> {
-    const result = await sql<{ email: string }>`
-      SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-       WHERE m.account_id = ${accountId}
-         AND (m.roles && ARRAY['owner', 'administrator']::text[]
-              OR EXISTS (SELECT 1 FROM team_roles r WHERE r.account_id = m.account_id AND r.id = ANY (m.roles) AND 'account.manage' = ANY (r.permissions)))
-       ORDER BY u.email`.execute(db);
-    return result.rows.map((r) => r.email);
-  }
 
   return {
     read: (accountId: string) => readAccountSettings(db, accountId),
@@ -44,12 +34,12 @@ export function createAccountSettingsService(deps: Deps) {
       });
       if (before === value) return { changed: false };
       const words = value ? 'now requires' : 'no longer requires';
-      for (const to of await managers(actor.accountId)) {
+      for (const to of await administratorEmails(db, actor.accountId)) {
         mail.sendLater({
           kind: 'account_require_mfa', to, subject: `Strongroom security: your account ${words} two-step verification`,
           text: `${actor.email} changed a security setting of your Strongroom account at ${formatTime(at)}: it ${words} two-step verification for every member.\n\n` +
             (value ? 'Members without a second factor set one up at their next sign-in.\n\n' : '') +
-            `Review it: ${deps.origin}/account/settings\n\nIf you did not expect this, review the audit log and the team.\n\n— Strongroom`,
+            `Review it: ${deps.origin}/account/settings\n\nIf you did not expect this, review the audit log and the team.\n\n— Strongroom\nYou received this because you are an administrator of this account.`,
         });
       }
       return { changed: true };

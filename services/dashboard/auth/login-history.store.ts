@@ -15,6 +15,11 @@ export function createLoginHistoryStore(db: Kysely<DashboardDatabase>) {
         ip: event.client.ip, country: event.client.country, device: event.client.device,
       }).execute(),
 
+    /** The distinct (device, country) pairs of the user's successful sign-ins (new-device.ts). */
+    successfulPlaces: (tx: Transaction<DashboardDatabase>, userId: string) =>
+      tx.selectFrom('login_events').select(['device', 'country']).distinct()
+        .where('user_id', '=', userId).where('outcome', '=', 'success').execute(),
+
     list: (userId: string, limit = 100) =>
       db.selectFrom('login_events').select(['id', 'at', 'outcome', 'reason', 'factor', 'ip', 'country', 'device'])
         .where('user_id', '=', userId).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute(),

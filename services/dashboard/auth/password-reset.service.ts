@@ -13,13 +13,12 @@ import type { ClientInfo } from '../sessions/client.ts';
 import type { SessionService } from '../sessions/sessions.service.ts';
 import { hashToken, isWellFormedToken, newToken } from '../sessions/tokens.ts';
 import type { UserStore } from '../users/users.store.ts';
-import { hashPassword, verifyPassword } from '../users/passwords.ts';
 import type { AuditContext } from '../web/audit-context.ts';
 import { formatTime } from '../web/format.ts';
 import type { MfaEnrolled, PasswordVerifiedUser } from './after-password.ts';
 import { isEmailAddress } from './email-address.ts';
 import { mailChecks } from './mail-limits.ts';
-import { checkNewPassword } from './password-policy.ts';
+import { createPasswordChange } from './password-change.ts';
 import type { ThrottleStore } from './throttle.store.ts';
 
 export const RESET_LINK_MINUTES = 60;
@@ -44,8 +43,9 @@ export type ResetChoice =
   | { kind: 'invalid'; problems: string[] };
 
 export function createPasswordResetService(deps: Deps) {
-  const { db, audit, users, throttle, mail, profile } = deps;
+  const { db, audit, users, throttle, mail } = deps;
   const now = deps.now ?? (() => new Date());
+  const passwords = createPasswordChange({ users, profile: deps.profile, mfaEnrolled: deps.mfaEnrolled });
 
   async function pending(token: unknown) {
     if (!isWellFormedToken(token)) return undefined;
@@ -86,23 +86,16 @@ export function createPasswordResetService(deps: Deps) {
     async choose(input: { token: string; password: string }, client: ClientInfo, context: AuditContext): Promise<ResetChoice> {
       const reset = await pending(input.token);
       if (!reset) return { kind: 'invalid_link' };
-      const verdict = checkNewPassword(input.password, profile, { email: reset.email, mfaEnrolled: await deps.mfaEnrolled(reset.user_id) });
-      if (!verdict.ok) return { kind: 'invalid', problems: verdict.problems };
-      for (const previous of await users.recentPasswordHashes(reset.user_id, profile.password.notLastN)) {
-        if (await verifyPassword(previous, input.password)) {
-          return { kind: 'invalid', problems: [`Choose a password you have not used recently (not one of your last ${profile.password.notLastN}).`] };
-        }
-      }
-      const passwordHash = await hashPassword(input.password);
+      const vetted = await passwords.vet({ userId: reset.user_id, email: reset.email }, input.password);
+      if (!vetted.ok) return { kind: 'invalid', problems: vetted.problems };
       const accountId = await users.homeAccount(reset.user_id);
       const at = now();
       const done = await db.transaction().execute(async (tx) => {
         const claimed = await tx.updateTable('password_resets').set({ used_at: at })
           .where('id', '=', reset.id).where('used_at', 'is', null).where('expires_at', '>', at).executeTakeFirst();
         if (claimed.numUpdatedRows === 0n) return false;
-        // Every other link for this user dies with this one.
-        await tx.updateTable('password_resets').set({ used_at: at }).where('user_id', '=', reset.user_id).where('used_at', 'is', null).execute();
-        await users.setPassword(tx, reset.user_id, passwordHash);
+        // Every other link for this user dies with this one (passwords.apply).
+        await passwords.apply(tx, reset.user_id, vetted.passwordHash, at);
         const ended = await deps.sessions.endAllOf(tx, reset.user_id, 'password_reset');
         await audit.record(tx, {
           ...context, actor: { type: 'user', id: reset.user_id }, action: 'user.password_reset', tenant: accountId,

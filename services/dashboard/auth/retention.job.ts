@@ -1,5 +1,5 @@
-// Retention of the dashboard's authentication records, hourly: spent or expired sign-up and reset
-// links after a week, ended sessions after 30 days, login history after a year, password history
+// Retention of the dashboard's authentication records, hourly: spent or expired sign-up, reset and
+// email-change links after a week, ended sessions after 30 days, login history after a year, password history
 // beyond the last four, idle throttle counters after a day. The audit trail keeps what happened;
 // these rows only serve the pages.
 import type { Logger } from 'pino';
@@ -21,6 +21,7 @@ export function createRetentionJob(deps: { db: Kysely<DashboardDatabase>; logger
     return {
       signups: count(await db.deleteFrom('signups').where('expires_at', '<', before(7)).executeTakeFirst()),
       passwordResets: count(await db.deleteFrom('password_resets').where('expires_at', '<', before(7)).executeTakeFirst()),
+      emailChanges: count(await db.deleteFrom('email_changes').where('expires_at', '<', before(7)).executeTakeFirst()),
       sessions: count(await db.deleteFrom('sessions').where('ended_at', '<', before(30)).executeTakeFirst()),
       loginEvents: count(await db.deleteFrom('login_events').where('at', '<', before(365)).executeTakeFirst()),
       // Only the last few hashes are ever compared (PCI DSS 8.3.7 asks for four).

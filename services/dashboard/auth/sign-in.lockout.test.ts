@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { POLICY_PROFILES, type PolicyProfile } from '../policy-profiles.ts';
-import { startDashboardTestbed, STRONG_PASSWORD, type DashboardTestbed } from '../dashboard.testing.ts';
+import { ORIGIN, startDashboardTestbed, STRONG_PASSWORD, type DashboardTestbed } from '../dashboard.testing.ts';
 import type { ClientInfo } from '../sessions/client.ts';
 import { createUserStore } from '../users/users.store.ts';
 import { createLoginHistoryStore } from './login-history.store.ts';
@@ -24,7 +24,7 @@ describe('account lockout', () => {
     const throttle = createThrottleStore(bed.db, () => new Date(clock));
     return {
       throttle,
-      service: createSignInService({ db: bed.db, audit: bed.audit, users: createUserStore(bed.db), sessions: bed.services.sessions, throttle, history: createLoginHistoryStore(bed.db), profile }),
+      service: createSignInService({ db: bed.db, audit: bed.audit, users: createUserStore(bed.db), sessions: bed.services.sessions, throttle, history: createLoginHistoryStore(bed.db), profile, mail: bed.mail, origin: ORIGIN }),
     };
   }
   // A new address each time: the per-network rule is not what these tests are about.

@@ -4,14 +4,18 @@
 import type { Kysely } from '#lib/db/index.ts';
 import type { Audit } from '#lib/audit/index.ts';
 import type { DashboardDatabase, SessionFactor } from '../db.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import { newDeviceSignInEmail } from '../mail/messages.ts';
 import type { PolicyProfile } from '../policy-profiles.ts';
 import type { ClientInfo } from '../sessions/client.ts';
 import type { SessionService } from '../sessions/sessions.service.ts';
 import type { AuditContext } from '../web/audit-context.ts';
+import { formatTime } from '../web/format.ts';
 import type { UserStore } from '../users/users.store.ts';
 import { verifyAgainstDummy, verifyPassword } from '../users/passwords.ts';
 import type { PasswordVerifiedUser } from './after-password.ts';
 import type { LoginHistoryStore } from './login-history.store.ts';
+import { signInNovelty } from './new-device.ts';
 import { emailKey, networkKey, type ThrottleCheck, type ThrottleStore } from './throttle.store.ts';
 
 export const MAX_SIGN_IN_PASSWORD = 1024;
@@ -32,6 +36,9 @@ type Deps = {
   throttle: ThrottleStore;
   history: LoginHistoryStore;
   profile: PolicyProfile;
+  /** The new-device email, after the sign-in commits. */
+  mail: Pick<Mailer, 'sendLater'>;
+  origin: string;
 };
 
 export function createSignInService(deps: Deps) {
@@ -84,19 +91,28 @@ export function createSignInService(deps: Deps) {
       return { kind: 'ok', user: { userId: user.id, email: user.email, accountId } };
     },
 
-    /** Signs the user in: a new session (never a reused token), a login event and an audit entry, together. */
+    /**
+     * Signs the user in: a new session (never a reused token), a login event and an audit entry,
+     * together; then, once committed, an email if the device and country are new (new-device.ts).
+     */
     async complete(input: { user: PasswordVerifiedUser; factor: SessionFactor; mfaVerifiedAt: Date | null; client: ClientInfo; context: AuditContext }) {
       const { user, client } = input;
-      return db.transaction().execute(async (tx) => {
+      const at = new Date();
+      const { session, novelty } = await db.transaction().execute(async (tx) => {
+        const novelty = await signInNovelty(tx, history, user.userId, client);
         const session = await deps.sessions.start(tx, { userId: user.userId, accountId: user.accountId, factor: input.factor, mfaVerifiedAt: input.mfaVerifiedAt, client });
         await history.record(tx, { userId: user.userId, accountId: user.accountId, outcome: 'success', reason: null, factor: input.factor, client });
         await audit.record(tx, {
           ...input.context, actor: { type: 'user', id: user.userId, sessionId: session.id },
           action: 'user.sign_in', tenant: user.accountId, targets: [{ type: 'user', id: user.userId }, { type: 'session', id: session.id }],
-          outcome: { result: 'success' }, metadata: { factor: input.factor, country: client.country, device: client.device },
+          outcome: { result: 'success' }, metadata: { factor: input.factor, country: client.country, device: client.device, new_device: novelty === 'new' },
         });
-        return session;
+        return { session, novelty };
       });
+      if (novelty === 'new') {
+        deps.mail.sendLater(newDeviceSignInEmail(user.email, { origin: deps.origin, when: formatTime(at), device: client.device, ip: client.ip, country: client.country }));
+      }
+      return session;
     },
   };
 }

@@ -1,12 +1,9 @@
-// "A new API key was made": to every Owner and Administrator of the account, whoever made it, so a
+// "A new API key was made": to every administrator of the account (team.manage), whoever made it, so a
 // key made by a stolen session does not go unnoticed. Never the key itself: its kind, mode and the
 // last characters only.
 import type { MailMessage } from '../mail/mailer.ts';
 import { formatTime } from '../web/format.ts';
 import type { ApiKey } from './keys-api.ts';
-
-/** The roles whose holders hear about team-wide security changes. */
-export const ADMINISTRATOR_ROLES: readonly string[] = ['owner', 'administrator'];
 
 export function newKeyEmail(to: string, input: { origin: string; actorEmail: string; key: ApiKey; rolledHint?: string; at: Date }): MailMessage {
   const { key } = input;
@@ -17,6 +14,6 @@ export function newKeyEmail(to: string, input: { origin: string; actorEmail: str
     text: `${input.actorEmail} made ${what}. It ${why} at ${formatTime(input.at)}.\n\n` +
       `Your account's keys: ${input.origin}/api-keys\n\n` +
       'If nobody in your team expected this, revoke the key there, sign that member\'s sessions out and review the audit log.' +
-      '\n\n— Strongroom\nYou received this because you are an Owner or Administrator of this account.',
+      '\n\n— Strongroom\nYou received this because you are an administrator of this account.',
   };
 }

@@ -1,11 +1,11 @@
 // The API keys page's actions: through the api (which makes the change and audits it with the user's
 // id), then the dashboard's own audit entry (the session, IP and browser behind it; refusals too),
-// and for every new key an email to the account's Owners and Administrators.
+// and for every new key an email to the account's administrators (team/administrators.ts).
 import { isAuditError, type Audit, type AuditRecord } from '#lib/audit/index.ts';
 import { isHttpError } from '#lib/http/index.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { AuditContext } from '../web/audit-context.ts';
-import { ADMINISTRATOR_ROLES, newKeyEmail } from './key-mail.ts';
+import { newKeyEmail } from './key-mail.ts';
 import type { ApiKey, KeysApi } from './keys-api.ts';
 
 export type KeyActor = AuditContext & { userId: string; email: string; accountId: string };
@@ -14,8 +14,8 @@ export function createKeysService(deps: {
   api: KeysApi;
   audit: Pick<Audit, 'recordStandalone'>;
   mail: Pick<Mailer, 'sendLater'>;
-  /** Members of the account with their roles (team/ `listMembers`). */
-  members: (accountId: string) => Promise<Array<{ email: string; roles: string[] }>>;
+  /** The account's administrators' addresses (team/administrators.ts). */
+  administrators: (accountId: string) => Promise<string[]>;
   origin: string;
   now?: () => Date;
 }) {
@@ -51,10 +51,9 @@ export function createKeysService(deps: {
   }
 
   async function tellAdministrators(actor: KeyActor, key: ApiKey, rolledHint?: string): Promise<void> {
-    const members = await deps.members(actor.accountId);
     const at = now();
-    for (const m of members.filter((member) => member.roles.some((r) => ADMINISTRATOR_ROLES.includes(r)))) {
-      deps.mail.sendLater(newKeyEmail(m.email, { origin: deps.origin, actorEmail: actor.email, key, rolledHint, at }));
+    for (const to of await deps.administrators(actor.accountId)) {
+      deps.mail.sendLater(newKeyEmail(to, { origin: deps.origin, actorEmail: actor.email, key, rolledHint, at }));
     }
   }
 

@@ -47,3 +47,13 @@ export function passwordChangedEmail(to: string, input: { origin: string; when: 
       `If it was not you, reset it now: ${input.origin}/password-reset and tell your account owner.` + SIGNATURE,
   };
 }
+
+export function newDeviceSignInEmail(to: string, input: { origin: string; when: string; device: string; ip: string; country: string }): MailMessage {
+  return {
+    kind: 'new_device_sign_in', to, subject: 'Strongroom security: a sign-in from a new device or place',
+    text: `Your Strongroom dashboard account was signed in to from a device or country it had not been used from before:\n\n` +
+      `Time: ${input.when}\nDevice: ${input.device}\nIP address: ${input.ip}\nCountry: ${input.country}\n\n` +
+      `If it was you, there is nothing to do. If not, sign that session out at ${input.origin}/activity/sessions, ` +
+      'change your password and tell your account owner.\n\n— Strongroom\nYou received this because it concerns the security of your Strongroom dashboard sign-in.',
+  };
+}

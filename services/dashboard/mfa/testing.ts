@@ -8,6 +8,7 @@ import { formatWrapped, parseWrapped } from '#lib/contracts/index.ts';
 import { KmsUnavailableError, type KmsClient } from '#lib/kms-client/index.ts';
 import { startDashboardTestbed, STRONG_PASSWORD, type DashboardTestbed, type TestBrowser } from '../dashboard.testing.ts';
 import type { DashboardSettings } from '../dashboard-settings.ts';
+import type { DashboardParts } from '../server.ts';
 import type { Mfa } from './mfa.ts';
 import { mfaSeams } from './mfa.seams.ts';
 import { stepAt } from './totp.ts';
@@ -121,13 +122,14 @@ export function softAuthenticator(rpId: string): SoftAuthenticator {
 /** `clock.offsetMs` moves mfa/'s time (TOTP steps, challenges, pending sign-ins, step-up age) against the real one. */
 export type MfaTestbed = DashboardTestbed & { mfa: Mfa; kms: FakeKms; clock: { offsetMs: number }; now(): Date };
 
-export async function startMfaTestbed(options: { settings?: Partial<DashboardSettings> } = {}): Promise<MfaTestbed> {
+export async function startMfaTestbed(options: { settings?: Partial<DashboardSettings>; merchantApis?: DashboardParts['merchantApis'] } = {}): Promise<MfaTestbed> {
   const kms = fakeKms();
   const clock = { offsetMs: 0 };
   const now = () => new Date(Date.now() + clock.offsetMs);
   let mfa: Mfa | undefined;
   const testbed = await startDashboardTestbed({
     settings: options.settings,
+    merchantApis: options.merchantApis,
     seams: (parts) => {
       const wired = mfaSeams({ db: parts.db, audit: parts.audit, mail: parts.mail, settings: parts.settings, kms, now });
       mfa = wired.mfa;

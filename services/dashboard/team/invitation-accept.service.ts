@@ -11,6 +11,7 @@ import { hashToken, isWellFormedToken } from '../sessions/tokens.ts';
 import { invitationState } from './invitations.service.ts';
 import { isPredefinedRole, missingFrom, rolePermissions } from './roles.ts';
 import { grantsOf } from './team-rules.ts';
+import type { TeamNotices } from './team-notices.ts';
 import type { TeamStore } from './team.store.ts';
 import { TEAM_AUDIT, teamAuditRecord, type RequestOrigin, type TeamActor } from './team.audit.ts';
 
@@ -19,7 +20,9 @@ const NOT_VALID = 'this invitation is not valid: it may have expired, been revok
 export type AcceptingUser = { userId: string; sessionId?: string; origin: RequestOrigin };
 
 export function createInvitationAcceptService(deps: {
-  db: Kysely<DashboardDatabase>; team: TeamStore; invitations: InvitationStore; audit: Pick<Audit, 'record' | 'recordStandalone'>; now?: () => Date;
+  db: Kysely<DashboardDatabase>; team: TeamStore; invitations: InvitationStore; audit: Pick<Audit, 'record' | 'recordStandalone'>;
+  /** The "new member" emails, after the acceptance commits. */
+  notices: Pick<TeamNotices, 'memberJoined'>; now?: () => Date;
 }) {
   const { db, team, invitations, audit } = deps;
   const now = deps.now ?? (() => new Date());
@@ -50,7 +53,8 @@ export function createInvitationAcceptService(deps: {
   return {
     /**
      * Inside the caller's transaction (sign-up from an invitation creates the user and accepts in
-     * one transaction). Refusals are thrown; the caller's rollback undoes everything.
+     * one transaction). Refusals are thrown; the caller's rollback undoes everything. Once the
+     * caller has committed, it calls `notices.memberJoined` (team.ts `notices`).
      */
     async acceptWithin(tx: Transaction<DashboardDatabase>, user: AcceptingUser, token: string) {
       if (!isWellFormedToken(token)) throw httpError(404, 'not_found', NOT_VALID);
@@ -64,11 +68,13 @@ export function createInvitationAcceptService(deps: {
       if (!isWellFormedToken(token)) throw httpError(404, 'not_found', NOT_VALID);
       let found: InvitationRow | undefined;
       try {
-        return await db.transaction().execute(async (tx) => {
+        const joined = await db.transaction().execute(async (tx) => {
           found = await invitations.lockByTokenHash(tx, hashToken(token));
           if (!found) throw httpError(404, 'not_found', NOT_VALID);
           return acceptLocked(tx, user, found);
         });
+        await deps.notices.memberJoined({ accountId: joined.accountId, userId: user.userId });
+        return joined;
       } catch (error) {
         if (found && isHttpError(error)) {
           const actor: TeamActor = { userId: user.userId, accountId: found.account_id, sessionId: user.sessionId, origin: user.origin };

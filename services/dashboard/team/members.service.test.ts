@@ -112,7 +112,7 @@ test('two Owners demoting each other at once: one wins, the account keeps an Own
         return args.result;
       },
     }),
-    audit: f.audit, sendMail: async () => undefined, publicUrl: 'https://dashboard.test', log: { error: () => undefined },
+    audit: f.audit, sendMail: async () => undefined, sendLater: () => undefined, publicUrl: 'https://dashboard.test', log: { error: () => undefined },
   });
   const results = await Promise.allSettled([
     slow.members.changeRoles(f.actor(ownerId, accountId), second.userId, ['view_only']),

@@ -1,7 +1,9 @@
 // Members of an account: list, change roles, remove. Sessions read roles per request
 // (access.store.ts), so a change here applies to the member's live sessions at their next request.
+// Once a change commits, the member and the administrators are emailed (team-notices.ts).
 import { httpError } from '#lib/http/index.ts';
 import { OWNER_ROLE } from './roles.ts';
+import type { TeamNotices } from './team-notices.ts';
 import type { TeamStore } from './team.store.ts';
 import type { TeamRules, TeamContext } from './team-rules.ts';
 import { refusal } from './team-rules.ts';
@@ -24,8 +26,8 @@ function target(ctx: TeamContext, actor: TeamActor, userId: string): readonly st
   return roles;
 }
 
-export function createMemberService(deps: { team: TeamStore; rules: TeamRules }) {
-  const { team, rules } = deps;
+export function createMemberService(deps: { team: TeamStore; rules: TeamRules; notices: TeamNotices }) {
+  const { team, rules, notices } = deps;
   return {
     async list(accountId: string): Promise<MemberView[]> {
       const rows = await team.listMembers(accountId);
@@ -33,9 +35,10 @@ export function createMemberService(deps: { team: TeamStore; rules: TeamRules })
     },
 
     async changeRoles(actor: TeamActor, userId: string, roles: readonly string[]): Promise<{ userId: string; roles: string[] }> {
-      return rules.change(actor, TEAM_AUDIT.memberRolesChanged, [{ type: 'member', id: userId }], async (ctx) => {
+      let before: readonly string[] = [];
+      const changed = await rules.change(actor, TEAM_AUDIT.memberRolesChanged, [{ type: 'member', id: userId }], async (ctx) => {
         ctx.require('team.manage');
-        const before = target(ctx, actor, userId);
+        before = target(ctx, actor, userId);
         const after = ctx.validRoles(roles);
         ctx.checkOutranks(before, 'this member');
         ctx.checkGrant(after);
@@ -44,18 +47,26 @@ export function createMemberService(deps: { team: TeamStore; rules: TeamRules })
         await rules.record(ctx.tx, teamAuditRecord(actor, TEAM_AUDIT.memberRolesChanged, [{ type: 'member', id: userId }], { before: [...before], after }));
         return { userId, roles: after };
       });
+      // Committed: now the member and the administrators are told (unless nothing changed).
+      if ([...before].sort().join() !== changed.roles.join()) {
+        await notices.rolesChanged({ accountId: actor.accountId, userId, actorId: actor.userId, before, after: changed.roles });
+      }
+      return changed;
     },
 
     async remove(actor: TeamActor, userId: string): Promise<{ userId: string }> {
-      return rules.change(actor, TEAM_AUDIT.memberRemoved, [{ type: 'member', id: userId }], async (ctx) => {
+      let before: readonly string[] = [];
+      const removed = await rules.change(actor, TEAM_AUDIT.memberRemoved, [{ type: 'member', id: userId }], async (ctx) => {
         ctx.require('team.manage');
-        const before = target(ctx, actor, userId);
+        before = target(ctx, actor, userId);
         ctx.checkOutranks(before, 'this member');
         lastOwnerGuard(ctx, userId, false);
         await team.deleteMember(ctx.tx, actor.accountId, userId);
         await rules.record(ctx.tx, teamAuditRecord(actor, TEAM_AUDIT.memberRemoved, [{ type: 'member', id: userId }], { roles: [...before] }));
         return { userId };
       });
+      await notices.memberRemoved({ accountId: actor.accountId, userId, actorId: actor.userId, roles: before });
+      return removed;
     },
   };
 }

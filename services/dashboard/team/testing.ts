@@ -16,6 +16,8 @@ export type TeamFixture = {
   audit: Audit;
   team: Team;
   mail: MailMessage[];
+  /** What the team sent with `sendLater` (notices of committed changes). */
+  notices: MailMessage[];
   clock: { now: Date };
   /** A new account with one Owner; returns the account id and the owner's user id. */
   account(): Promise<{ accountId: string; ownerId: string }>;
@@ -36,17 +38,19 @@ export async function createTeamFixture(options: { failMail?: () => boolean } = 
   const clock = { now: new Date() };
   const audit = createAudit({ db: database.db, service: 'dashboard' });
   const mail: MailMessage[] = [];
+  const notices: MailMessage[] = [];
   const team = createTeam({
     db: database.db, audit, publicUrl: 'https://dashboard.test', now: () => clock.now,
     sendMail: async (message) => {
       if (options.failMail?.()) throw new Error('smtp down');
       mail.push(message);
     },
+    sendLater: (message) => void notices.push(message),
     log: { error: () => undefined },
   });
   let counter = 0;
   const fixture: TeamFixture = {
-    database, audit, team, mail, clock,
+    database, audit, team, mail, notices, clock,
     async user(opts = {}) {
       const userId = newId('user');
       const email = opts.email ?? `u${++counter}.${userId.slice(-6)}@example.com`;
