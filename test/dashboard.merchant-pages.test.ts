@@ -4,14 +4,12 @@
 // page's API tab; the api's refusals reach the form; another account's keys answer 404.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
 import { auditMigrations, createAudit } from '#lib/audit/index.ts';
 import { hashApiKey } from '#lib/contracts/index.ts';
 import { loadSqlMigrations } from '#lib/db/index.ts';
 import { createTestDatabase, type TestDatabase } from '#lib/db/testing.ts';
-import { createHttpsApp, createMtlsClient, type MtlsClient } from '#lib/http/index.ts';
-import { createTestCa, createTestLogger, listen, staticIdentity, type TestLogger } from '#lib/http/testing.ts';
 import type { ApiDatabase } from '../services/api/db.ts';
+import { startInternalApi, type InternalApi } from '../services/api/internal-api.testing.ts';
 import { createAccountService } from '../services/api/accounts/accounts.service.ts';
 import { createAccountStore } from '../services/api/accounts/accounts.store.ts';
 import { auditInternalRoutes } from '../services/api/audit/audit.internal.routes.ts';
@@ -22,10 +20,8 @@ import { merchantApisOver } from '../services/dashboard/merchant-pages.ts';
 import { startMerchantPages, type MerchantPagesBed } from '../services/dashboard/merchant-pages.testing.ts';
 
 let apiDb: TestDatabase<ApiDatabase>;
-let apiApp: FastifyInstance;
+let api: InternalApi;
 let apiAudit: ReturnType<typeof createAudit>;
-let client: MtlsClient;
-let log: TestLogger;
 let bed: MerchantPagesBed;
 let mine: string;
 let theirs: string;
@@ -38,23 +34,22 @@ before(async () => {
   const accounts = createAccountService({ db: apiDb.db, store: accountStore, audit: apiAudit });
   mine = (await accounts.createAccount({ email: 'owner@shop.example', name: 'Shop' }, { type: 'system', id: 'test' })).accountId;
   theirs = (await accounts.createAccount({ email: 'other@shop.example', name: 'Other' }, { type: 'system', id: 'test' })).accountId;
-  const ca = await createTestCa();
-  log = createTestLogger('api');
-  apiApp = createHttpsApp({ service: 'api', identity: await staticIdentity(ca, 'api'), mtls: true, logger: log.logger });
-  await apiApp.register(keyRoutes, { keys: createKeyService({ db: apiDb.db, store: createKeyStore(apiDb.db), audit: apiAudit }) });
-  await apiApp.register(auditInternalRoutes, { db: apiDb.db, findAccount: accountStore.findAccount });
-  const port = await listen(apiApp);
-  client = createMtlsClient({ identity: await staticIdentity(ca, 'dashboard'), baseUrl: `https://127.0.0.1:${port}`, expectedServer: 'api' });
-  bed = await startMerchantPages({ apis: () => merchantApisOver(client) });
+  api = await startInternalApi({
+    audit: apiAudit,
+    callers: ['dashboard'],
+    register: async (app) => {
+      await app.register(keyRoutes, { keys: createKeyService({ db: apiDb.db, store: createKeyStore(apiDb.db), audit: apiAudit }) });
+      await app.register(auditInternalRoutes, { db: apiDb.db, findAccount: accountStore.findAccount });
+    },
+  });
+  bed = await startMerchantPages({ apis: () => merchantApisOver(api.clients.dashboard!) });
   owner = await bed.f.user({ accountId: mine, roles: ['owner'] });
   await bed.f.user({ accountId: theirs, roles: ['owner'] });
 });
 after(async () => {
   await bed?.close();
-  await client?.close();
-  await apiApp?.close();
+  await api?.close();
   await apiDb?.close();
-  log?.cleanup();
 });
 
 const as = () => ({ userId: owner.userId, accountId: mine });

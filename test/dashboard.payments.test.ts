@@ -6,13 +6,11 @@
 // account's charge answers 404.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
 import { auditMigrations, createAudit } from '#lib/audit/index.ts';
 import { loadSqlMigrations, sql } from '#lib/db/index.ts';
 import { createTestDatabase, type TestDatabase } from '#lib/db/testing.ts';
-import { createHttpsApp, createMtlsClient, type MtlsClient } from '#lib/http/index.ts';
-import { createTestCa, createTestLogger, listen, staticIdentity, type TestLogger } from '#lib/http/testing.ts';
 import type { ApiDatabase } from '../services/api/db.ts';
+import { startInternalApi, type InternalApi } from '../services/api/internal-api.testing.ts';
 import type { Merchant } from '../services/api/auth/secret-key.auth.ts';
 import { dashboardPaymentsRoutes } from '../services/api/dashboard-payments/dashboard-payments.routes.ts';
 import { createPaymentsFixture } from '../services/api/dashboard-payments/dashboard-payments.testing.ts';
@@ -23,10 +21,8 @@ import { requireRecentMfa } from '../services/dashboard/mfa/step-up.ts';
 type Json = Record<string, any>;
 
 let apiDb: TestDatabase<ApiDatabase>;
-let apiApp: FastifyInstance;
+let api: InternalApi;
 let apiAudit: ReturnType<typeof createAudit>;
-let client: MtlsClient;
-let log: TestLogger;
 let bed: MerchantPagesBed;
 let mine: Merchant;
 let theirs: Merchant;
@@ -44,22 +40,15 @@ before(async () => {
   charge = await fixture.charge(mine, { amount: 125_050, description: 'Teak chair' });
   theirCharge = await fixture.charge(theirs, { amount: 9_900, description: 'Not yours' });
   await fixture.customer(mine, { email: 'payer@example.test', card: 'tokn_test_0000000000000000001' });
-  const ca = await createTestCa();
-  log = createTestLogger('api');
-  apiApp = createHttpsApp({ service: 'api', identity: await staticIdentity(ca, 'api'), mtls: true, logger: log.logger });
-  await apiApp.register(dashboardPaymentsRoutes, fixture);
-  const port = await listen(apiApp);
-  client = createMtlsClient({ identity: await staticIdentity(ca, 'dashboard'), baseUrl: `https://127.0.0.1:${port}`, expectedServer: 'api' });
-  bed = await startMerchantPages({ apis: () => merchantApisOver(client), stepUp: requireRecentMfa(10, () => new Date(Date.now() + clock.offsetMs)) });
+  api = await startInternalApi({ audit: apiAudit, callers: ['dashboard'], register: (app) => app.register(dashboardPaymentsRoutes, fixture) });
+  bed = await startMerchantPages({ apis: () => merchantApisOver(api.clients.dashboard!), stepUp: requireRecentMfa(10, () => new Date(Date.now() + clock.offsetMs)) });
   owner = await bed.f.user({ accountId: mine.accountId, roles: ['owner'] });
   await bed.f.user({ accountId: theirs.accountId, roles: ['owner'] });
 });
 after(async () => {
   await bed?.close();
-  await client?.close();
-  await apiApp?.close();
+  await api?.close();
   await apiDb?.close();
-  log?.cleanup();
 });
 
 const as = () => ({ userId: owner.userId, accountId: mine.accountId });

@@ -2,47 +2,33 @@
 // accounts, no other service may, and the secret keys never leave the api.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
 import { auditMigrations, createAudit } from '#lib/audit/index.ts';
 import { loadSqlMigrations, sql } from '#lib/db/index.ts';
 import { createTestDatabase, type TestDatabase } from '#lib/db/testing.ts';
-import { createHttpsApp, createMtlsClient, type MtlsClient } from '#lib/http/index.ts';
-import { createTestCa, createTestLogger, listen, staticIdentity, type TestLogger } from '#lib/http/testing.ts';
-import { auditDenials } from '#lib/runtime/index.ts';
 import type { ApiDatabase } from '../db.ts';
+import { startInternalApi, type InternalApi } from '../internal-api.testing.ts';
 import { createAccountService } from './accounts.service.ts';
 import { createAccountStore } from './accounts.store.ts';
 import { accountInternalRoutes } from './accounts.internal.routes.ts';
 
 describe('internal account creation', () => {
   let database: TestDatabase<ApiDatabase>;
-  let app: FastifyInstance;
-  let log: TestLogger;
+  let internal: InternalApi;
   let audit: ReturnType<typeof createAudit>;
-  const clients: Record<string, MtlsClient> = {};
 
   before(async () => {
     database = await createTestDatabase<ApiDatabase>([await auditMigrations(), await loadSqlMigrations('api', new URL('../migrations/', import.meta.url))]);
     audit = createAudit({ db: database.db, service: 'api' });
     const accounts = createAccountService({ db: database.db, store: createAccountStore(database.db), audit });
-    const ca = await createTestCa();
-    log = createTestLogger('api');
-    app = createHttpsApp({ service: 'api', identity: await staticIdentity(ca, 'api'), mtls: true, logger: log.logger, onDenied: auditDenials(audit, 'api', log.logger) });
-    await app.register(accountInternalRoutes, { accounts });
-    const port = await listen(app);
-    for (const caller of ['dashboard', 'vault', 'kms']) {
-      clients[caller] = createMtlsClient({ identity: await staticIdentity(ca, caller), baseUrl: `https://127.0.0.1:${port}`, expectedServer: 'api' });
-    }
+    internal = await startInternalApi({ audit, callers: ['dashboard', 'vault', 'kms'], register: (app) => app.register(accountInternalRoutes, { accounts }) });
   });
 
   after(async () => {
-    for (const client of Object.values(clients)) await client.close();
-    await app?.close();
+    await internal?.close();
     await database?.close();
-    log?.cleanup();
   });
 
-  const create = (caller: string, body: unknown) => clients[caller]!.request('POST', '/internal/v1/accounts', body, { requestId: 'req_signup_test_0001' });
+  const create = (caller: string, body: unknown) => internal.clients[caller]!.request('POST', '/internal/v1/accounts', body, { requestId: 'req_signup_test_0001' });
 
   test('the dashboard gets the account id and its test public key, never a secret key', async () => {
     const answer = await create('dashboard', { email: 'owner@shop.example', name: 'Corner Shop' });

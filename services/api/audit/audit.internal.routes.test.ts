@@ -3,15 +3,12 @@
 // another account's entries never appear; bad input is a 400; tampering shows as broken.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
 import { auditMigrations, createAudit, createCheckpointer } from '#lib/audit/index.ts';
 import { createTestSigner } from '#lib/audit/testing.ts';
 import { loadSqlMigrations, sql } from '#lib/db/index.ts';
 import { createTestDatabase, type TestDatabase } from '#lib/db/testing.ts';
-import { createHttpsApp, createMtlsClient, type MtlsClient } from '#lib/http/index.ts';
-import { createTestCa, createTestLogger, listen, staticIdentity, type TestLogger } from '#lib/http/testing.ts';
-import { auditDenials } from '#lib/runtime/index.ts';
 import type { ApiDatabase } from '../db.ts';
+import { startInternalApi, type InternalApi } from '../internal-api.testing.ts';
 import { createAccountService } from '../accounts/accounts.service.ts';
 import { createAccountStore } from '../accounts/accounts.store.ts';
 import { createKeyService } from '../keys/keys.service.ts';
@@ -24,11 +21,9 @@ const USER = 'user_5x1753iuub61dfe41qa';
 
 describe('internal audit read API', () => {
   let database: TestDatabase<ApiDatabase>;
-  let app: FastifyInstance;
-  let log: TestLogger;
+  let internal: InternalApi;
   let audit: ReturnType<typeof createAudit>;
   const signer = createTestSigner();
-  const clients: Record<string, MtlsClient> = {};
   let mine: string;
   let theirs: string;
   let keyId: string;
@@ -51,25 +46,16 @@ describe('internal audit read API', () => {
         return { key_id: 'audit-checkpoint', keys: [{ version: 1, state: 'active', public_key_pem: signer.publicKey.export({ type: 'spki', format: 'pem' }).toString() }] };
       },
     };
-    const ca = await createTestCa();
-    log = createTestLogger('api');
-    app = createHttpsApp({ service: 'api', identity: await staticIdentity(ca, 'api'), mtls: true, logger: log.logger, onDenied: auditDenials(audit, 'api', log.logger) });
-    await app.register(auditInternalRoutes, { db: database.db, findAccount: accountStore.findAccount, kms });
-    const port = await listen(app);
-    for (const caller of ['dashboard', 'operator', 'vault']) {
-      clients[caller] = createMtlsClient({ identity: await staticIdentity(ca, caller), baseUrl: `https://127.0.0.1:${port}`, expectedServer: 'api' });
-    }
+    internal = await startInternalApi({ audit, callers: ['dashboard', 'operator', 'vault'], register: (app) => app.register(auditInternalRoutes, { db: database.db, findAccount: accountStore.findAccount, kms }) });
   });
 
   after(async () => {
-    for (const client of Object.values(clients)) await client.close();
-    await app?.close();
+    await internal?.close();
     await database?.close();
-    log?.cleanup();
   });
 
   const get = async (path: string, caller = 'dashboard') => {
-    const answer = await clients[caller]!.request('GET', path);
+    const answer = await internal.clients[caller]!.request('GET', path);
     return { status: answer.status, body: answer.body as Json };
   };
   const auditOf = (accountId: string, query = '') => `/internal/v1/accounts/${accountId}/audit${query}`;

@@ -5,14 +5,11 @@
 // audited at the api with the dashboard user as actor and `caller: dashboard` in its metadata.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
 import { auditMigrations, createAudit } from '#lib/audit/index.ts';
 import { loadSqlMigrations, sql } from '#lib/db/index.ts';
 import { createTestDatabase, type TestDatabase } from '#lib/db/testing.ts';
-import { createHttpsApp, createMtlsClient, type MtlsClient } from '#lib/http/index.ts';
-import { createTestCa, createTestLogger, listen, staticIdentity, type TestLogger } from '#lib/http/testing.ts';
-import { auditDenials } from '#lib/runtime/index.ts';
 import type { ApiDatabase } from '../db.ts';
+import { startInternalApi, type InternalApi } from '../internal-api.testing.ts';
 import type { Merchant } from '../auth/secret-key.auth.ts';
 import { dashboardPaymentsRoutes } from './dashboard-payments.routes.ts';
 import { createPaymentsFixture } from './dashboard-payments.testing.ts';
@@ -22,11 +19,9 @@ const USER = 'user_5x1753iuub61dfe41qa';
 
 describe('dashboard payments interface (internal mTLS listener)', () => {
   let database: TestDatabase<ApiDatabase>;
-  let app: FastifyInstance;
-  let log: TestLogger;
+  let internal: InternalApi;
   let audit: ReturnType<typeof createAudit>;
   let fixture: ReturnType<typeof createPaymentsFixture>;
-  const clients: Record<string, MtlsClient> = {};
   let mine: Merchant;
   let theirs: Merchant;
   const charges: Json[] = [];
@@ -44,25 +39,16 @@ describe('dashboard payments interface (internal mTLS listener)', () => {
     theirCharge = await fixture.charge(theirs, { amount: 50_000 });
     myCustomer = await fixture.customer(mine, { email: 'payer@example.test', card: 'tokn_test_0000000000000000001' });
     theirCustomer = await fixture.customer(theirs, { email: 'theirs@example.test' });
-    const ca = await createTestCa();
-    log = createTestLogger('api');
-    app = createHttpsApp({ service: 'api', identity: await staticIdentity(ca, 'api'), mtls: true, logger: log.logger, onDenied: auditDenials(audit, 'api', log.logger) });
-    await app.register(dashboardPaymentsRoutes, fixture);
-    const port = await listen(app);
-    for (const caller of ['dashboard', 'operator', 'vault']) {
-      clients[caller] = createMtlsClient({ identity: await staticIdentity(ca, caller), baseUrl: `https://127.0.0.1:${port}`, expectedServer: 'api' });
-    }
+    internal = await startInternalApi({ audit, callers: ['dashboard', 'operator', 'vault'], register: (app) => app.register(dashboardPaymentsRoutes, fixture) });
   });
 
   after(async () => {
-    for (const client of Object.values(clients)) await client.close();
-    await app?.close();
+    await internal?.close();
     await database?.close();
-    log?.cleanup();
   });
 
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown, caller = 'dashboard') => {
-    const answer = await clients[caller]!.request(method, path, body);
+    const answer = await internal.clients[caller]!.request(method, path, body);
     return { status: answer.status, body: answer.body as Json };
   };
   const of = (merchant: Merchant, path: string) => `/internal/v1/accounts/${merchant.accountId}${path}`;

@@ -2,6 +2,7 @@
 // (GET /internal/v1/accounts/:id/audit and …/audit/integrity, caller `dashboard` only).
 import type { AuditEntry } from '#lib/audit/index.ts';
 import { httpError, type MtlsClient } from '#lib/http/index.ts';
+import { apiUnavailable as unavailable } from '../api-client/api-call.ts';
 
 export type ApiAuditFilters = {
   actorId?: string; action?: string; targetId?: string; from?: Date; to?: Date; before?: number; limit: number;
@@ -22,8 +23,6 @@ export type AuditApi = {
   list(accountId: string, filters: ApiAuditFilters, options?: { requestId?: string }): Promise<ApiAuditPage>;
   integrity(accountId: string, options?: { requestId?: string }): Promise<ApiIntegrity>;
 };
-
-const unavailable = () => httpError(502, 'bad_gateway', 'The payments service could not be reached just now. Please try again in a minute.');
 
 function queryOf(filters: ApiAuditFilters): string {
   const q = new URLSearchParams({ limit: String(filters.limit) });

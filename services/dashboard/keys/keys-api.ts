@@ -2,7 +2,8 @@
 // (services/api/keys/keys.routes.ts). Every change names the dashboard user (`actor_id`), which the
 // api writes into its audit trail. A secret key's value arrives only in the answer that made it;
 // this module hands it to the page and keeps nothing.
-import { httpError, isErrorCode, type MtlsClient } from '#lib/http/index.ts';
+import type { MtlsClient } from '#lib/http/index.ts';
+import { callApi } from '../api-client/api-call.ts';
 
 export type ApiKey = {
   id: string;
@@ -27,25 +28,9 @@ export type KeysApi = {
   revoke(accountId: string, keyId: string, input: { actorId: string; requestId?: string }): Promise<ApiKey>;
 };
 
-const unavailable = () => httpError(502, 'bad_gateway', 'The payments service could not be reached just now. Please try again in a minute.');
-
 export function keysApiOver(client: Pick<MtlsClient, 'request'>): KeysApi {
-  async function call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, requestId: string | undefined): Promise<T> {
-    let response;
-    try {
-      response = await client.request(method, path, body, { requestId });
-    } catch {
-      throw unavailable();
-    }
-    if (response.status === 200 && response.body !== null && typeof response.body === 'object') return response.body as T;
-    const error = (response.body ?? {}) as { code?: unknown; message?: unknown };
-    // The api's refusals the user can act on (a bad allow-list, too many keys, an expired key) keep their words.
-    if ((response.status === 400 || response.status === 409) && isErrorCode(error.code) && typeof error.message === 'string') {
-      throw httpError(response.status, error.code, error.message);
-    }
-    if (response.status === 404) throw httpError(404, 'not_found', 'There is no such API key in this account.');
-    throw unavailable();
-  }
+  const call = <T>(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, requestId: string | undefined): Promise<T> =>
+    callApi<T>(client, method, path, body, { requestId, notFound: 'There is no such API key in this account.' });
   const keysOf = (accountId: string) => `/internal/v1/accounts/${encodeURIComponent(accountId)}/keys`;
   const keyOf = (accountId: string, keyId: string) => `${keysOf(accountId)}/${encodeURIComponent(keyId)}`;
   return {

@@ -2,7 +2,8 @@
 // (services/api/dashboard-payments, caller `dashboard` only). The dashboard reads and changes payments
 // data only through here. A refund names the dashboard user (`actor_id`): the api audits it as theirs.
 import { isTestId } from '#lib/contracts/index.ts';
-import { httpError, isErrorCode, type MtlsClient } from '#lib/http/index.ts';
+import { httpError, type MtlsClient } from '#lib/http/index.ts';
+import { callApi } from '../api-client/api-call.ts';
 
 /** Card metadata as the vault reports it: never a full number. */
 export type Card = { id: string; brand: string; last_digits: string; expiration_month: number; expiration_year: number; name: string | null; bank: string | null };
@@ -38,31 +39,15 @@ export type PaymentsApi = {
   customer(accountId: string, customerId: string, options?: Options): Promise<Customer>;
 };
 
-const unavailable = () => httpError(502, 'bad_gateway', 'The payments service could not be reached just now. Please try again in a minute.');
 // The refund may have been made even though no answer came back: say so rather than invite a second one.
 const refundUnconfirmed = () => httpError(502, 'bad_gateway',
   'The payments service did not confirm the refund. It may still be made: look at the charge\'s refunds before you try again.');
 const NOT_FOUND = { charge: 'There is no such charge in this account.', customer: 'There is no such customer in this account.' } as const;
 
 export function paymentsApiOver(client: Pick<MtlsClient, 'request'>): PaymentsApi {
-  async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, requestId: string | undefined,
-    kind: keyof typeof NOT_FOUND, failed = unavailable): Promise<T> {
-    let response;
-    try {
-      response = await client.request(method, path, body, { requestId });
-    } catch {
-      throw failed();
-    }
-    if (response.status === 200 && response.body !== null && typeof response.body === 'object') return response.body as T;
-    const error = (response.body ?? {}) as { code?: unknown; message?: unknown };
-    // The api's refusals the user can act on (more than is left to refund, a charge not paid) keep their words.
-    if ((response.status === 400 || response.status === 409) && isErrorCode(error.code) && typeof error.message === 'string') {
-      throw httpError(response.status, error.code, error.message);
-    }
-    // The dashboard only ever names its session's account: a 404 is an id of another account, or none.
-    if (response.status === 404) throw httpError(404, 'not_found', NOT_FOUND[kind]);
-    throw failed();
-  }
+  const call = <T>(method: 'GET' | 'POST', path: string, body: unknown, requestId: string | undefined,
+    kind: keyof typeof NOT_FOUND, failed?: () => Error): Promise<T> =>
+    callApi<T>(client, method, path, body, { requestId, notFound: NOT_FOUND[kind], failed });
   const account = (accountId: string) => `/internal/v1/accounts/${encodeURIComponent(accountId)}`;
   // Ids carry their mode (`chrg_test_…`), so the mode of a lookup follows from the id.
   const modeOf = (id: string) => `livemode=${!isTestId(id)}`;
