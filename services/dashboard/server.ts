@@ -17,6 +17,7 @@ import { createMailer, createTransport, type Mailer } from './mail/mailer.ts';
 import { createOutboxReader } from './mail/outbox.transport.ts';
 import { outboxRoutes } from './mail/outbox.routes.ts';
 import { countryOf } from './sessions/client.ts';
+import { sessionLimitsFor } from './sessions/session-limits.ts';
 import { createSessionStore } from './sessions/sessions.store.ts';
 import { createSessionService, membershipAccess, type MemberAccess, type SessionPolicyFor } from './sessions/sessions.service.ts';
 import { registerSessions } from './sessions/session.plugin.ts';
@@ -96,7 +97,7 @@ export function createDashboardServices(parts: DashboardParts, seams: Omit<Dashb
   const sessions = createSessionService({
     db, store: sessionStore, audit,
     memberAccess: seams.memberAccess ?? (seams.permissionsFor ? membershipAccess(sessionStore, seams.permissionsFor) : team.access.memberAccess),
-    policyFor: seams.policyFor ?? (() => profile.session),
+    policyFor: seams.policyFor ?? sessionLimitsFor(profile.session),
   });
   const throttle = createThrottleStore(db);
   const history = createLoginHistoryStore(db);

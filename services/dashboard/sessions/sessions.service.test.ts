@@ -6,6 +6,7 @@ import { sql } from '#lib/db/index.ts';
 import { POLICY_PROFILES, type SessionLimits } from '../policy-profiles.ts';
 import { startDashboardTestbed, type DashboardTestbed } from '../dashboard.testing.ts';
 import type { ClientInfo } from './client.ts';
+import { sessionLimitsFor } from './session-limits.ts';
 import { createSessionStore } from './sessions.store.ts';
 import { createSessionService, membershipAccess, type Session, type SessionPolicyFor } from './sessions.service.ts';
 import { hashToken } from './tokens.ts';
@@ -104,6 +105,33 @@ describe('sessions', () => {
     const { token } = await start(sessions);
     clock += 5 * MINUTE;
     assert.equal(await sessions.resolve(token), null);
+  });
+
+  test('privileged members (here team.manage): 15 min idle and 8 h overall whatever the profile; others keep the profile\'s', async () => {
+    policy = sessionLimitsFor(POLICY_PROFILES.nist.session); // NIST: 60 min idle, 24 h overall
+    const sessions = service();
+    const idle = await start(sessions);
+    clock += 15 * MINUTE;
+    assert.equal(await sessions.resolve(idle.token), null, 'an owner idles out after 15 minutes');
+    assert.equal(await endReason(idle.id), 'idle_timeout');
+
+    const long = await start(sessions);
+    for (let i = 0; i < 8 * 4 - 1; i++) {
+      clock += 15 * MINUTE - 1_000;
+      assert.ok(await sessions.resolve(long.token), `alive at step ${i}`);
+    }
+    clock += 40 * MINUTE;
+    assert.equal(await sessions.resolve(long.token), null, 'and is over after 8 hours, active or not');
+    assert.equal(await endReason(long.id), 'absolute_timeout');
+
+    await bed.db.updateTable('memberships').set({ roles: ['view_only'] }).where('user_id', '=', owner.userId).execute();
+    try {
+      const plain = await start(sessions);
+      clock += 59 * MINUTE;
+      assert.ok(await sessions.resolve(plain.token), 'a member without a privileged permission keeps the profile\'s hour');
+    } finally {
+      await bed.db.updateTable('memberships').set({ roles: ['owner'] }).where('user_id', '=', owner.userId).execute();
+    }
   });
 
   test('last seen is written at most once a minute', async () => {

@@ -31,7 +31,7 @@ export type Session = {
 export type MemberAccess = (userId: string, accountId: string) => Promise<{ roles: string[]; permissions: ReadonlySet<string> } | null>;
 
 /** Seam for stricter limits (privileged roles, per-account profile): gets the freshly loaded roles. */
-export type SessionPolicyFor = (session: { userId: string; accountId: string; roles: readonly string[]; factor: SessionFactor }) => SessionLimits;
+export type SessionPolicyFor = (session: { userId: string; accountId: string; roles: readonly string[]; permissions: ReadonlySet<string>; factor: SessionFactor }) => SessionLimits;
 
 export const TOUCH_EVERY_MS = 60_000;
 
@@ -83,7 +83,7 @@ export function createSessionService(deps: Deps) {
       if (!row) return null;
       const access = await deps.memberAccess(row.user_id, row.account_id);
       const roles = access?.roles ?? [];
-      const limits = deps.policyFor({ userId: row.user_id, accountId: row.account_id, roles, factor: row.factor });
+      const limits = deps.policyFor({ userId: row.user_id, accountId: row.account_id, roles, permissions: access?.permissions ?? new Set(), factor: row.factor });
       const at = now();
       if (at.getTime() - row.created_at.getTime() >= limits.absoluteMs) {
         await expire(row.id, row.account_id, 'absolute_timeout', at);
