@@ -75,7 +75,10 @@ async function chargePhase(platform: RunningPlatform, keys: { publicKey: string;
 
 async function platformCharges() {
   process.stderr.write('platform: strongroom start (kms, vault, api)\n');
-  const platform = await startPlatform();
+  // Thousands of tokens and charges from one key and one address: lift the per-key and per-IP limits.
+  const platform = await startPlatform({
+    STRONGROOM_API_RATE_LIMIT: '100000000', STRONGROOM_VAULT_TOKEN_RATE_LIMIT: '100000000', STRONGROOM_VAULT_TOKEN_IP_RATE_LIMIT: '100000000',
+  });
   let apiDb: Kysely<ApiDatabase> | undefined;
   try {
     const keys = JSON.parse(await readFile(join(platform.dataDir, 'demo.json'), 'utf8')) as { publicKey: string; secretKey: string };

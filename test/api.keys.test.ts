@@ -87,7 +87,7 @@ describe('API keys over the internal listener and the official omise client', ()
 
   before(async () => {
     // The tests fail authentication on purpose; the per-IP limit on failures must not get in the way.
-    platform = await startPlatform({ STRONGROOM_API_AUTH_FAILURE_LIMIT: '1000' });
+    platform = await startPlatform({ STRONGROOM_API_AUTH_FAILURE_LIMIT: '1000', STRONGROOM_VAULT_AUTH_FAILURE_LIMIT: '1000' });
     demo = JSON.parse(await readFile(join(platform.dataDir, 'demo.json'), 'utf8'));
     shown.push(demo.secretKey);
     restore = routeOmiseClientTo({ localhost: platform.ports.vault, '127.0.0.1': platform.ports.api }, platform.caPem);

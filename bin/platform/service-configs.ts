@@ -68,6 +68,7 @@ export async function writeServiceConfigs(settings: PlatformSettings, runtimeUrl
         }
         : { source: 'supervisor' },
       extra: service === 'kms' ? kmsExtra(settings, dir) : service === 'api' ? { rateLimits: settings.apiRateLimits, webhooks: settings.apiWebhooks, publicUrl: apiPublicUrl(settings) }
+        : service === 'vault' ? { rateLimits: settings.vaultRateLimits }
         : service === 'dashboard' ? dashboardExtra(settings) : {},
     };
     files[service] = join(dir, 'config.json');

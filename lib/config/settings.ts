@@ -34,6 +34,8 @@ export type PlatformSettings = {
   };
   /** Merchant API rate limits per minute; absent ones take the api's defaults (services/api/requests/rate-limit.ts). */
   apiRateLimits: { perKeyPerMinute?: number; authFailuresPerMinute?: number };
+  /** Vault tokens API rate limits per minute; absent ones take the vault's defaults (services/vault/tokens/tokens.rate-limit.ts). */
+  vaultRateLimits: { tokensPerKeyPerMinute?: number; tokensPerIpPerMinute?: number; authFailuresPerMinute?: number };
   /** Webhook deliveries (services/api/webhooks): private test hosts (development only), an extra trusted CA, the first retry delay. */
   apiWebhooks: { allowPrivateTestHosts: boolean; caFile?: string; retryDelaySeconds?: number };
   /** Merchant dashboard (services/dashboard/README.md): policy profile, the address emailed links use, SMTP. */
@@ -55,6 +57,9 @@ const DOCUMENTED = {
   STRONGROOM_KMS_PKCS11_PIN: 'the user PIN, when no PIN file is used',
   STRONGROOM_API_RATE_LIMIT: 'requests per minute per secret key on the api host (default 1000)',
   STRONGROOM_API_AUTH_FAILURE_LIMIT: 'failed authentications per minute per client IP on the api host (default 20)',
+  STRONGROOM_VAULT_TOKEN_RATE_LIMIT: 'POST /tokens per minute per public key on the vault host (default 600)',
+  STRONGROOM_VAULT_TOKEN_IP_RATE_LIMIT: 'POST /tokens per minute per client IP on the vault host (default 300)',
+  STRONGROOM_VAULT_AUTH_FAILURE_LIMIT: 'failed authentications per minute per client IP on the vault host (default 20)',
   STRONGROOM_WEBHOOK_ALLOW_PRIVATE_TEST_HOSTS: 'true: test-mode webhook endpoints may be private or loopback hosts (development only)',
   STRONGROOM_WEBHOOK_CA_FILE: 'PEM of an extra CA trusted for webhook deliveries, besides the public roots',
   STRONGROOM_WEBHOOK_RETRY_DELAY_SECONDS: 'first webhook retry after this many seconds, then doubling (default 30)',
@@ -130,6 +135,11 @@ export function readPlatformSettings(env: NodeJS.ProcessEnv = process.env, argv:
     apiRateLimits: {
       perKeyPerMinute: perMinute(env, 'STRONGROOM_API_RATE_LIMIT'),
       authFailuresPerMinute: perMinute(env, 'STRONGROOM_API_AUTH_FAILURE_LIMIT'),
+    },
+    vaultRateLimits: {
+      tokensPerKeyPerMinute: perMinute(env, 'STRONGROOM_VAULT_TOKEN_RATE_LIMIT'),
+      tokensPerIpPerMinute: perMinute(env, 'STRONGROOM_VAULT_TOKEN_IP_RATE_LIMIT'),
+      authFailuresPerMinute: perMinute(env, 'STRONGROOM_VAULT_AUTH_FAILURE_LIMIT'),
     },
     apiWebhooks: readWebhookSettings(env),
     dashboard: readDashboardEnv(env),

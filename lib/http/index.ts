@@ -11,3 +11,5 @@ export { DEFAULT_CSP } from './security-headers.ts';
 export { newRequestId } from './request-id.ts';
 export { FORM_PARSE_OPTIONS, parseFormBody, registerFormBodies } from './form-body.ts';
 export type { FormParser } from './form-body.ts';
+export { createTokenBuckets } from './token-buckets.ts';
+export type { BucketLimit, Take, TokenBuckets } from './token-buckets.ts';

@@ -21,6 +21,7 @@ import { publicKeyRoutes } from './merchants/public-keys.routes.ts';
 import { createTokenStore } from './tokens/tokens.store.ts';
 import { createTokenService } from './tokens/tokens.service.ts';
 import { tokenRoutes } from './tokens/tokens.routes.ts';
+import { readVaultRateLimits, registerTokenCreationLimit, registerVaultAuthFailureLimit } from './tokens/tokens.rate-limit.ts';
 import { createAcquirers } from './authorizations/acquirers.ts';
 import { createAuthorizationStore } from './authorizations/authorizations.store.ts';
 import { createAuthorizationService } from './authorizations/authorizations.service.ts';
@@ -30,8 +31,10 @@ import { hostedFieldsRoutes } from './hosted-fields/hosted-fields.routes.ts';
 
 type VaultConfig = Pick<ServiceConfig, 'databaseUrl' | 'public' | 'internal' | 'peers'> & Partial<Pick<ServiceConfig, 'extra' | 'production'>>;
 
-export async function buildVault(deps: { config: VaultConfig; logger: Logger; identities: ServiceIdentities }) {
+export async function buildVault(deps: { config: VaultConfig; logger: Logger; identities: ServiceIdentities; now?: () => number }) {
   const { config, logger, identities } = deps;
+  // Read first: a bad rateLimits section stops the vault before it opens anything.
+  const rateLimits = readVaultRateLimits(config.extra ?? {});
   // No KMS, no card data: the vault does not start without one.
   if (!config.peers.kms) throw new Error('vault needs the KMS (peers.kms in its config)');
   const db = openDatabase<VaultDatabase>(config.databaseUrl, { applicationName: 'vault' });
@@ -60,7 +63,10 @@ export async function buildVault(deps: { config: VaultConfig; logger: Logger; id
   await publicApp.register(hostedFieldsRoutes);
   // Tokens need a public key: the auth hook lives in this encapsulated scope only.
   await publicApp.register(async (merchantApi) => {
+    // Failed authentications per IP are checked before the key is looked up; token creation after it.
+    registerVaultAuthFailureLimit(merchantApi, rateLimits.authFailuresPerIp, { now: deps.now });
     registerPublicKeyAuth(merchantApi, { resolver });
+    registerTokenCreationLimit(merchantApi, rateLimits, { now: deps.now });
     await merchantApi.register(tokenRoutes, { tokens });
   });
 

@@ -183,7 +183,8 @@ export type VaultTestbed = {
   close(): Promise<void>;
 };
 
-export async function startVaultTestbed(options: { kms?: KmsProcess; publicHost?: string; publicPort?: number } = {}): Promise<VaultTestbed> {
+/** `extra`: the vault's config extras (e.g. `{ rateLimits: … }`); `now`: the rate limits' clock. */
+export async function startVaultTestbed(options: { kms?: KmsProcess; publicHost?: string; publicPort?: number; extra?: Record<string, unknown>; now?: () => number } = {}): Promise<VaultTestbed> {
   const kms = options.kms ?? await startKmsProcess();
   const database = await createVaultTestDatabase();
   const log = createTestLogger('vault');
@@ -194,8 +195,9 @@ export async function startVaultTestbed(options: { kms?: KmsProcess; publicHost?
     public: { host: options.publicHost ?? '127.0.0.1', port: options.publicPort ?? publicPort },
     internal: { host: '127.0.0.1', port: internalPort },
     peers: { kms: kms.baseUrl },
+    extra: options.extra ?? {},
   };
-  const vault = await buildVault({ config, logger: log.logger, identities: { internal: identity, public: identity, stop() {} } });
+  const vault = await buildVault({ config, logger: log.logger, identities: { internal: identity, public: identity, stop() {} }, now: options.now });
   await vault.listen();
   const publicUrl = `https://${config.public.host}:${config.public.port}`;
   const internalUrl = `https://127.0.0.1:${config.internal.port}`;

@@ -1,11 +1,10 @@
 // Rate limits on the merchant API: per secret key (after auth), and per client IP for failed
 // authentications (before auth, so key guessing is slowed before a key is even looked up). Over the
 // limit: 429 too_many_requests with Retry-After. Counters live in this process's memory (token buckets,
-// rate-limit.bucket.ts): N instances behind a balancer allow up to N times the limit in total.
+// lib/http/token-buckets.ts): N instances behind a balancer allow up to N times the limit in total.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { httpError } from '#lib/http/index.ts';
+import { createTokenBuckets, httpError, type BucketLimit, type Take } from '#lib/http/index.ts';
 import { merchantOf } from '../auth/secret-key.auth.ts';
-import { createTokenBuckets, type BucketLimit, type Take } from './rate-limit.bucket.ts';
 
 export type RateLimits = {
   /** Requests per secret key. */

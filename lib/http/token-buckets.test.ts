@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTokenBuckets } from './rate-limit.bucket.ts';
+import { createTokenBuckets } from './token-buckets.ts';
 
 function clock() {
   let t = 1_000_000;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createTokenBuckets } from './rate-limit.bucket.ts';
+import { createTokenBuckets } from './token-buckets.ts';
 
 // A run: requests from a few names, each after some time has passed.
 const limit = fc.record({ capacity: fc.integer({ min: 1, max: 50 }), perSeconds: fc.integer({ min: 1, max: 3600 }) });

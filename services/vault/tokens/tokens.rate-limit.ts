@@ -1,0 +1,81 @@
+// Rate limits on the vault's public tokens API, against card testing (trying stolen card numbers one
+// token at a time): failed authentications per client IP (checked before the public key is looked up),
+// and POST /tokens per public key and per client IP. Over a limit: 429 too_many_requests with
+// Retry-After, before the card is read or stored. Counters are token buckets in this process's memory
+// (lib/http/token-buckets.ts): N vault instances allow up to N times the limit in total.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createTokenBuckets, httpError, type BucketLimit, type Take } from '#lib/http/index.ts';
+import { merchantOf } from '../merchants/merchant.ts';
+
+export type VaultRateLimits = {
+  /** POST /tokens per public key. */
+  readonly tokensPerKey: BucketLimit;
+  /** POST /tokens per client IP, whatever the key. */
+  readonly tokensPerIp: BucketLimit;
+  /** Failed authentications (401) per client IP; once used up, every request from the IP waits. */
+  readonly authFailuresPerIp: BucketLimit;
+};
+
+export const DEFAULT_VAULT_RATE_LIMITS: VaultRateLimits = {
+  tokensPerKey: { capacity: 600, perSeconds: 60 },
+  tokensPerIp: { capacity: 300, perSeconds: 60 },
+  authFailuresPerIp: { capacity: 20, perSeconds: 60 },
+};
+
+/**
+ * The vault's `extra.rateLimits` config section (`{ tokensPerKeyPerMinute, tokensPerIpPerMinute,
+ * authFailuresPerMinute }`, written by the supervisor from STRONGROOM_VAULT_TOKEN_RATE_LIMIT,
+ * STRONGROOM_VAULT_TOKEN_IP_RATE_LIMIT and STRONGROOM_VAULT_AUTH_FAILURE_LIMIT); defaults for what is absent.
+ */
+export function readVaultRateLimits(extra: Record<string, unknown>): VaultRateLimits {
+  const section = (extra.rateLimits ?? {}) as Record<string, unknown>;
+  const perMinute = (name: string, fallback: BucketLimit): BucketLimit => {
+    const value = section[name];
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || (value as number) < 1) throw new Error(`vault config rateLimits.${name} must be a whole number ≥ 1`);
+    return { capacity: value as number, perSeconds: 60 };
+  };
+  return {
+    tokensPerKey: perMinute('tokensPerKeyPerMinute', DEFAULT_VAULT_RATE_LIMITS.tokensPerKey),
+    tokensPerIp: perMinute('tokensPerIpPerMinute', DEFAULT_VAULT_RATE_LIMITS.tokensPerIp),
+    authFailuresPerIp: perMinute('authFailuresPerMinute', DEFAULT_VAULT_RATE_LIMITS.authFailuresPerIp),
+  };
+}
+
+function refuse(reply: FastifyReply, take: Take, message: string): never {
+  reply.header('retry-after', String(take.retryAfterSeconds));
+  throw httpError(429, 'too_many_requests', `${message}; retry after ${take.retryAfterSeconds} s`);
+}
+
+type Options = { now?: () => number };
+
+/** Register in the public-key scope BEFORE the public-key auth hook. */
+export function registerVaultAuthFailureLimit(app: FastifyInstance, limit: BucketLimit, options: Options = {}): void {
+  const failures = createTokenBuckets(limit, options);
+  app.addHook('onRequest', async (request, reply) => {
+    const take = failures.peek(request.ip);
+    if (!take.allowed) refuse(reply, take, 'too many failed authentications from this address');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode === 401) failures.take(request.ip);
+  });
+}
+
+const isTokenCreation = (request: FastifyRequest) => request.method === 'POST' && request.routeOptions.url === '/tokens';
+
+/** Register in the public-key scope AFTER the public-key auth hook (it needs the key's id). */
+export function registerTokenCreationLimit(app: FastifyInstance, limits: Pick<VaultRateLimits, 'tokensPerKey' | 'tokensPerIp'>, options: Options = {}): void {
+  const keys = createTokenBuckets(limits.tokensPerKey, options);
+  const addresses = createTokenBuckets(limits.tokensPerIp, options);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!isTokenCreation(request)) return;
+    const keyId = merchantOf(request).keyId;
+    // Both are checked before either is taken, so a refused request costs neither bucket.
+    const byKey = keys.peek(keyId);
+    if (!byKey.allowed) refuse(reply, byKey, 'too many tokens for this key');
+    const byAddress = addresses.peek(request.ip);
+    if (!byAddress.allowed) refuse(reply, byAddress, 'too many tokens from this address');
+    keys.take(keyId);
+    addresses.take(request.ip);
+  });
+}
