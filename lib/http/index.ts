@@ -13,3 +13,4 @@ export { FORM_PARSE_OPTIONS, parseFormBody, registerFormBodies } from './form-bo
 export type { FormParser } from './form-body.ts';
 export { createTokenBuckets } from './token-buckets.ts';
 export type { BucketLimit, Take, TokenBuckets } from './token-buckets.ts';
+export { perMinuteLimit, refuseTooMany, registerAuthFailureLimit } from './rate-limits.ts';

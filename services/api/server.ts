@@ -1,7 +1,7 @@
 // services/api/server.ts: assembly only. No logic, no SQL, no process.env.
 import type { Logger } from 'pino';
 import qs from 'qs';
-import { createHttpsApp, registerFormBodies, registerHealth } from '#lib/http/index.ts';
+import { createHttpsApp, registerAuthFailureLimit, registerFormBodies, registerHealth } from '#lib/http/index.ts';
 import { openDatabase, sql, type Kysely } from '#lib/db/index.ts';
 import { createAudit } from '#lib/audit/index.ts';
 import type { ServiceConfig } from '#lib/config/index.ts';
@@ -27,7 +27,7 @@ import { createChanges } from './changes/changes.ts';
 import { registerIdempotency } from './requests/idempotency.ts';
 import { refuseUnexpectedNulls } from './bodies/null-fields.ts';
 import { refuseNulText } from './bodies/nul-text.ts';
-import { readRateLimits, registerAuthFailureLimit, registerKeyRateLimit } from './requests/rate-limit.ts';
+import { readRateLimits, registerKeyRateLimit } from './requests/rate-limit.ts';
 import { createLedgerStore } from './ledger/ledger.store.ts';
 import { createLedgerListener } from './ledger/ledger.listener.ts';
 import { createLedgerService } from './ledger/ledger.service.ts';

@@ -1,6 +1,6 @@
 // services/vault/server.ts: assembly only. Public tokenization host + internal mTLS listener.
 import type { Logger } from 'pino';
-import { createHttpsApp, registerHealth } from '#lib/http/index.ts';
+import { createHttpsApp, registerAuthFailureLimit, registerHealth } from '#lib/http/index.ts';
 import { openDatabase, sql } from '#lib/db/index.ts';
 import { createAudit } from '#lib/audit/index.ts';
 import type { ServiceConfig } from '#lib/config/index.ts';
@@ -21,7 +21,7 @@ import { publicKeyRoutes } from './merchants/public-keys.routes.ts';
 import { createTokenStore } from './tokens/tokens.store.ts';
 import { createTokenService } from './tokens/tokens.service.ts';
 import { tokenRoutes } from './tokens/tokens.routes.ts';
-import { readVaultRateLimits, registerTokenCreationLimit, registerVaultAuthFailureLimit } from './tokens/tokens.rate-limit.ts';
+import { readVaultRateLimits, registerTokenCreationLimit } from './tokens/tokens.rate-limit.ts';
 import { createAcquirers } from './authorizations/acquirers.ts';
 import { createAuthorizationStore } from './authorizations/authorizations.store.ts';
 import { createAuthorizationService } from './authorizations/authorizations.service.ts';
@@ -64,7 +64,7 @@ export async function buildVault(deps: { config: VaultConfig; logger: Logger; id
   // Tokens need a public key: the auth hook lives in this encapsulated scope only.
   await publicApp.register(async (merchantApi) => {
     // Failed authentications per IP are checked before the key is looked up; token creation after it.
-    registerVaultAuthFailureLimit(merchantApi, rateLimits.authFailuresPerIp, { now: deps.now });
+    registerAuthFailureLimit(merchantApi, rateLimits.authFailuresPerIp, { now: deps.now });
     registerPublicKeyAuth(merchantApi, { resolver });
     registerTokenCreationLimit(merchantApi, rateLimits, { now: deps.now });
     await merchantApi.register(tokenRoutes, { tokens });

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { createHttpsApp, httpError } from '#lib/http/index.ts';
 import { createTestCa, createTestLogger, staticIdentity, type TestLogger } from '#lib/http/testing.ts';
 import type { Identity } from '#lib/tls/index.ts';
-import { DEFAULT_RATE_LIMITS, readRateLimits, registerAuthFailureLimit, registerKeyRateLimit, type RateLimits } from './rate-limit.ts';
+import { registerAuthFailureLimit } from '#lib/http/index.ts';
+import { DEFAULT_RATE_LIMITS, readRateLimits, registerKeyRateLimit, type RateLimits } from './rate-limit.ts';
 
 let identity: Identity;
 let log: TestLogger;

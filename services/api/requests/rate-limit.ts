@@ -2,8 +2,8 @@
 // authentications (before auth, so key guessing is slowed before a key is even looked up). Over the
 // limit: 429 too_many_requests with Retry-After. Counters live in this process's memory (token buckets,
 // lib/http/token-buckets.ts): N instances behind a balancer allow up to N times the limit in total.
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { createTokenBuckets, httpError, type BucketLimit, type Take } from '#lib/http/index.ts';
+import type { FastifyInstance } from 'fastify';
+import { createTokenBuckets, perMinuteLimit, refuseTooMany, type BucketLimit } from '#lib/http/index.ts';
 import { merchantOf } from '../auth/secret-key.auth.ts';
 
 export type RateLimits = {
@@ -24,33 +24,11 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
  */
 export function readRateLimits(extra: Record<string, unknown>): RateLimits {
   const section = (extra.rateLimits ?? {}) as Record<string, unknown>;
-  const perMinute = (name: string, fallback: BucketLimit): BucketLimit => {
-    const value = section[name];
-    if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || (value as number) < 1) throw new Error(`api config rateLimits.${name} must be a whole number ≥ 1`);
-    return { capacity: value as number, perSeconds: 60 };
-  };
+  const perMinute = (name: string, fallback: BucketLimit) => perMinuteLimit(section, name, fallback, 'api');
   return {
     perKey: perMinute('perKeyPerMinute', DEFAULT_RATE_LIMITS.perKey),
     authFailuresPerIp: perMinute('authFailuresPerMinute', DEFAULT_RATE_LIMITS.authFailuresPerIp),
   };
-}
-
-function refuse(reply: FastifyReply, take: Take, message: string): never {
-  reply.header('retry-after', String(take.retryAfterSeconds));
-  throw httpError(429, 'too_many_requests', `${message}; retry after ${take.retryAfterSeconds} s`);
-}
-
-/** Register in the merchant scope BEFORE the secret-key auth hook. */
-export function registerAuthFailureLimit(app: FastifyInstance, limit: BucketLimit, options: { now?: () => number } = {}): void {
-  const failures = createTokenBuckets(limit, options);
-  app.addHook('onRequest', async (request, reply) => {
-    const take = failures.peek(request.ip);
-    if (!take.allowed) refuse(reply, take, 'too many failed authentications from this address');
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode === 401) failures.take(request.ip);
-  });
 }
 
 /** Register in the merchant scope AFTER the secret-key auth hook (it needs the key's id). */
@@ -58,6 +36,6 @@ export function registerKeyRateLimit(app: FastifyInstance, limit: BucketLimit, o
   const keys = createTokenBuckets(limit, options);
   app.addHook('onRequest', async (request, reply) => {
     const take = keys.take(merchantOf(request).keyId);
-    if (!take.allowed) refuse(reply, take, 'too many requests for this key');
+    if (!take.allowed) refuseTooMany(reply, take, 'too many requests for this key');
   });
 }

@@ -3,8 +3,8 @@
 // and POST /tokens per public key and per client IP. Over a limit: 429 too_many_requests with
 // Retry-After, before the card is read or stored. Counters are token buckets in this process's memory
 // (lib/http/token-buckets.ts): N vault instances allow up to N times the limit in total.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createTokenBuckets, httpError, type BucketLimit, type Take } from '#lib/http/index.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createTokenBuckets, perMinuteLimit, refuseTooMany, type BucketLimit } from '#lib/http/index.ts';
 import { merchantOf } from '../merchants/merchant.ts';
 
 export type VaultRateLimits = {
@@ -29,12 +29,7 @@ export const DEFAULT_VAULT_RATE_LIMITS: VaultRateLimits = {
  */
 export function readVaultRateLimits(extra: Record<string, unknown>): VaultRateLimits {
   const section = (extra.rateLimits ?? {}) as Record<string, unknown>;
-  const perMinute = (name: string, fallback: BucketLimit): BucketLimit => {
-    const value = section[name];
-    if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || (value as number) < 1) throw new Error(`vault config rateLimits.${name} must be a whole number ≥ 1`);
-    return { capacity: value as number, perSeconds: 60 };
-  };
+  const perMinute = (name: string, fallback: BucketLimit) => perMinuteLimit(section, name, fallback, 'vault');
   return {
     tokensPerKey: perMinute('tokensPerKeyPerMinute', DEFAULT_VAULT_RATE_LIMITS.tokensPerKey),
     tokensPerIp: perMinute('tokensPerIpPerMinute', DEFAULT_VAULT_RATE_LIMITS.tokensPerIp),
@@ -42,24 +37,7 @@ export function readVaultRateLimits(extra: Record<string, unknown>): VaultRateLi
   };
 }
 
-function refuse(reply: FastifyReply, take: Take, message: string): never {
-  reply.header('retry-after', String(take.retryAfterSeconds));
-  throw httpError(429, 'too_many_requests', `${message}; retry after ${take.retryAfterSeconds} s`);
-}
-
 type Options = { now?: () => number };
-
-/** Register in the public-key scope BEFORE the public-key auth hook. */
-export function registerVaultAuthFailureLimit(app: FastifyInstance, limit: BucketLimit, options: Options = {}): void {
-  const failures = createTokenBuckets(limit, options);
-  app.addHook('onRequest', async (request, reply) => {
-    const take = failures.peek(request.ip);
-    if (!take.allowed) refuse(reply, take, 'too many failed authentications from this address');
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode === 401) failures.take(request.ip);
-  });
-}
 
 const isTokenCreation = (request: FastifyRequest) => request.method === 'POST' && request.routeOptions.url === '/tokens';
 
@@ -72,9 +50,9 @@ export function registerTokenCreationLimit(app: FastifyInstance, limits: Pick<Va
     const keyId = merchantOf(request).keyId;
     // Both are checked before either is taken, so a refused request costs neither bucket.
     const byKey = keys.peek(keyId);
-    if (!byKey.allowed) refuse(reply, byKey, 'too many tokens for this key');
+    if (!byKey.allowed) refuseTooMany(reply, byKey, 'too many tokens for this key');
     const byAddress = addresses.peek(request.ip);
-    if (!byAddress.allowed) refuse(reply, byAddress, 'too many tokens from this address');
+    if (!byAddress.allowed) refuseTooMany(reply, byAddress, 'too many tokens from this address');
     keys.take(keyId);
     addresses.take(request.ip);
   });
