@@ -198,7 +198,7 @@ test('keys are scoped per account; GET ignores them; PATCH honours them', async 
   assert.equal(runs.get('list'), 2);
   await send(app, '/things/thng_1', { key: 'p', method: 'PATCH', body: {} });
   const patched = await send(app, '/things/thng_1', { key: 'p', method: 'PATCH', body: {} });
-  assert.deepEqual([runs.get('patch'), patched.headers['idempotent-replayed']], [1, 'true']);
+  assert.deepEqual([runs.get('patch'), patched.headers['idempotent-replayed']], [1, 'true'], `second PATCH: ${patched.statusCode} ${patched.body}`);
 });
 
 test('a duplicate that waits too long gets 409 with Retry-After; a claim that never finished is reported, not waited for', async () => {
