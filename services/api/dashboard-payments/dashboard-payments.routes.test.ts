@@ -144,6 +144,16 @@ describe('dashboard payments interface (internal mTLS listener)', () => {
     assert.equal((await call('GET', of(theirs, `/charges/${theirCharge.id}`))).body.refunded_amount, 0);
   });
 
+  test('refunds at the same moment are decided one after the other: never more than was captured', async () => {
+    const target = charges[0]!; // 100,000 captured
+    const answers = await Promise.all(Array.from({ length: 6 }, () =>
+      call('POST', of(mine, `/charges/${target.id}/refunds`), { actor_id: USER, amount: 60_000, livemode: false })));
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 400, 400, 400, 400, 400], JSON.stringify(answers.map((a) => a.body.message)));
+    const rows = await database.db.selectFrom('refunds').select('amount').where('charge_id', '=', target.id).execute();
+    assert.deepEqual(rows.map((r) => r.amount), [60_000]);
+    assert.equal((await call('GET', of(mine, `/charges/${target.id}`))).body.refunded_amount, 60_000);
+  });
+
   test('a key\'s own charges are still audited with the key as actor and no caller', async () => {
     const created = (await entries()).filter((e) => e.action === 'charge.create' && e.tenant === mine.accountId);
     assert.equal(created.length, 3);

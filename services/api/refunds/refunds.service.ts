@@ -38,14 +38,18 @@ export function createRefundService(deps: {
       if (!amount.ok) throw httpError(400, 'invalid_amount', amount.problem);
       const metadata = readMetadata(body.metadata);
       if (!isPaid(charge) || charge.authorization_id === null) throw httpError(400, 'failed_refund', "charge can't be refunded");
-      // A refund whose answer was lost may have happened: it holds its amount back until reconciled.
-      const left = charge.captured_amount - charge.refunded_amount - await refunds.unansweredAmount(charge.id);
-      if (left <= 0) throw httpError(400, 'failed_refund', "charge can't be refunded: it is fully refunded");
-      if (amount.value > left) throw httpError(400, 'failed_refund', `charge can't be refunded: the amount is more than the ${left} left to refund`);
 
       const id = newId('refund', merchant.livemode);
       const targets = [{ type: 'refund', id }, { type: 'charge', id: charge.id }];
       await db.transaction().execute(async (tx) => {
+        // The charge row is locked while what is left is worked out and the refund written, so two
+        // refunds at once are decided one after the other: the second sees the first's amount held.
+        const locked = await tx.selectFrom('charges').select(['captured_amount', 'refunded_amount'])
+          .where('id', '=', charge.id).forUpdate().executeTakeFirstOrThrow();
+        // A refund whose answer was lost may have happened: it holds its amount back until reconciled.
+        const left = locked.captured_amount - locked.refunded_amount - await refunds.unansweredAmount(charge.id, tx);
+        if (left <= 0) throw httpError(400, 'failed_refund', "charge can't be refunded: it is fully refunded");
+        if (amount.value > left) throw httpError(400, 'failed_refund', `charge can't be refunded: the amount is more than the ${left} left to refund`);
         await refunds.insert(tx, {
           id, charge_id: charge.id, account_id: merchant.accountId, livemode: merchant.livemode,
           amount: amount.value, currency: charge.currency, metadata: JSON.stringify(metadata),

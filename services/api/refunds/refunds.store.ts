@@ -32,8 +32,8 @@ export function createRefundStore(db: Kysely<ApiDatabase>) {
     },
 
     /** What refunds still waiting for the vault's answer hold back of a charge (they may have happened). */
-    async unansweredAmount(chargeId: string): Promise<number> {
-      const row = await db.selectFrom('refunds').where('charge_id', '=', chargeId).where('exchange', '=', 'requested')
+    async unansweredAmount(chargeId: string, tx: Kysely<ApiDatabase> | Transaction<ApiDatabase> = db): Promise<number> {
+      const row = await tx.selectFrom('refunds').where('charge_id', '=', chargeId).where('exchange', '=', 'requested')
         .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('held')).executeTakeFirstOrThrow();
       return Number(row.held);
     },

@@ -44,6 +44,8 @@ export async function accountsRoutes(app: FastifyInstance, deps: {
       case 'reprove': {
         // The target's gate may let the user enrol a new factor without typing the password: only
         // right after a fresh step-up, so a stolen session cookie cannot plant a factor of its own.
+        // When the proof is stale the step-up redirects and returns the reply, a thenable that the
+        // await follows until the answer has gone out, so `reply.sent` is settled here.
         await deps.stepUp.call(app, request, reply);
         if (reply.sent) return reply;
         if (!(await deps.switcher.leave(session, target, auditContext(request)))) return reply.redirect('/sign-in', 303);

@@ -27,9 +27,13 @@ export function createPasswordChange(deps: { users: UserStore; profile: PolicyPr
       return { ok: true, passwordHash: await hashPassword(password) };
     },
 
-    /** Inside the caller's transaction: the new hash (the old one to the history), open reset links voided. */
+    /**
+     * Inside the caller's transaction: the new hash (the old one to the history); open reset links and
+     * open email-change links voided (one asked for by whoever knew the old password dies with it).
+     */
     async apply(tx: Transaction<DashboardDatabase>, userId: string, passwordHash: string, at: Date): Promise<void> {
       await tx.updateTable('password_resets').set({ used_at: at }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+      await tx.updateTable('email_changes').set({ used_at: at }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
       await users.setPassword(tx, userId, passwordHash);
     },
   };

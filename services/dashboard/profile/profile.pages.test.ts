@@ -128,12 +128,15 @@ describe('changing the password', () => {
     assert.equal((await bed.db.selectFrom('password_history').select('id').where('user_id', '=', userId).execute()).length, 1);
   });
 
-  test('success: other sessions end, this one gets a new token, open reset links die, audited and mailed', async () => {
+  test('success: other sessions end, this one gets a new token, open reset and email-change links die, audited and mailed', async () => {
     const { browser, userId, accountId } = await ready(bed, 'done@shop.example');
     const other = bed.browser();
     await signIn(other, 'done@shop.example');
     await bed.browser().submit('/password-reset', '/password-reset', { email: 'done@shop.example' });
     const resetLink = await bed.linkFrom('done@shop.example', /Reset your Strongroom password/);
+    await browser.get('/profile');
+    assert.equal((await browser.post('/profile/email', { _csrf: browser.csrf, email: 'moved@shop.example', current_password: PASSWORD })).status, 303);
+    const emailLink = await bed.linkFrom('moved@shop.example', /Confirm your new Strongroom sign-in email/);
     const before = browser.cookies.get(SESSION_COOKIE)!;
 
     const done = await change(browser, PASSWORD, NEW_PASSWORD);
@@ -149,6 +152,7 @@ describe('changing the password', () => {
 
     const reset = await bed.browser().get(pathOf(resetLink));
     assert.equal(reset.status, 400, 'a reset link mailed before no longer works');
+    assert.equal((await browser.get(pathOf(emailLink))).status, 400, 'an email change asked for with the old password dies with it');
     const [entry] = (await entries(bed, 'user.password_change')).filter((e) => e.actor.id === userId);
     assert.deepEqual([entry?.actor.id, entry?.tenant, entry?.outcome.result, entry?.metadata], [userId, accountId, 'success', { other_sessions_ended: 1, session_rotated: true }]);
     const [mail] = await bed.mailsTo('done@shop.example');
