@@ -14,3 +14,4 @@ export type { FormParser } from './form-body.ts';
 export { createTokenBuckets } from './token-buckets.ts';
 export type { BucketLimit, Take, TokenBuckets } from './token-buckets.ts';
 export { perMinuteLimit, refuseTooMany, registerAuthFailureLimit } from './rate-limits.ts';
+export { networkKey } from './network-key.ts';

@@ -1,7 +1,6 @@
 // Throttle counters in PostgreSQL (shared by every dashboard instance). One short transaction
 // locks the rows involved (in a fixed order, so two requests never deadlock), decides, and counts.
 import { createHash } from 'node:crypto';
-import { isIPv6 } from 'node:net';
 import type { Kysely } from '#lib/db/index.ts';
 import type { DashboardDatabase, ThrottleScope } from '../db.ts';
 import type { DelayRule, LockoutRule } from '../policy-profiles.ts';
@@ -14,15 +13,8 @@ export function emailKey(email: string): string {
   return createHash('sha256').update(email, 'utf8').digest('hex');
 }
 
-/** IPv6 clients are counted per /64 (one customer's network), IPv4 per address. */
-export function networkKey(ip: string): string {
-  if (!isIPv6(ip) || ip.startsWith('::ffff:')) return ip.replace(/^::ffff:/, '');
-  const groups = ip.split('::');
-  const head = (groups[0] ?? '').split(':').filter(Boolean);
-  const tail = groups.length > 1 ? (groups[1] ?? '').split(':').filter(Boolean) : [];
-  const full = [...head, ...Array<string>(Math.max(0, 8 - head.length - tail.length)).fill('0'), ...tail];
-  return `${full.slice(0, 4).map((g) => g.replace(/%.*$/, '').toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
-}
+/** IPv6 clients are counted per /64 (one customer's network), IPv4 per address: lib/http `networkKey`. */
+export { networkKey } from '#lib/http/index.ts';
 
 const order = (a: ThrottleCheck, b: ThrottleCheck) => (a.scope + a.key < b.scope + b.key ? -1 : 1);
 

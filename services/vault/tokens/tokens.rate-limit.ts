@@ -4,7 +4,7 @@
 // Retry-After, before the card is read or stored. Counters are token buckets in this process's memory
 // (lib/http/token-buckets.ts): N vault instances allow up to N times the limit in total.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createTokenBuckets, perMinuteLimit, refuseTooMany, type BucketLimit } from '#lib/http/index.ts';
+import { createTokenBuckets, networkKey, perMinuteLimit, refuseTooMany, type BucketLimit } from '#lib/http/index.ts';
 import { merchantOf } from '../merchants/merchant.ts';
 
 export type VaultRateLimits = {
@@ -51,9 +51,10 @@ export function registerTokenCreationLimit(app: FastifyInstance, limits: Pick<Va
     // Both are checked before either is taken, so a refused request costs neither bucket.
     const byKey = keys.peek(keyId);
     if (!byKey.allowed) refuseTooMany(reply, byKey, 'too many tokens for this key');
-    const byAddress = addresses.peek(request.ip);
+    const network = networkKey(request.ip);
+    const byAddress = addresses.peek(network);
     if (!byAddress.allowed) refuseTooMany(reply, byAddress, 'too many tokens from this address');
     keys.take(keyId);
-    addresses.take(request.ip);
+    addresses.take(network);
   });
 }
