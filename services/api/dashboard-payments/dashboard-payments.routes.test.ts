@@ -119,7 +119,10 @@ describe('dashboard payments interface (internal mTLS listener)', () => {
 
   test('a refund: made, listed, audited with the dashboard user as actor; more than is left and another account\'s charge change nothing', async () => {
     const target = charges[1]!;
-    const made = await call('POST', of(mine, `/charges/${target.id}/refunds`), { actor_id: USER, amount: 50_000, livemode: false });
+    const badOrigin = await call('POST', of(mine, `/charges/${target.id}/refunds`), { actor_id: USER, amount: 50_000, livemode: false, actor_ip: 'not an address' });
+    assert.deepEqual([badOrigin.status, badOrigin.body.code], [400, 'bad_request']);
+    const made = await call('POST', of(mine, `/charges/${target.id}/refunds`),
+      { actor_id: USER, amount: 50_000, livemode: false, actor_ip: '203.0.113.9', actor_user_agent: 'Mozilla/5.0 (the user)' });
     assert.equal(made.status, 200, JSON.stringify(made.body));
     assert.deepEqual([made.body.object, made.body.amount, made.body.charge, made.body.currency], ['refund', 50_000, target.id, 'THB']);
     const charge = await call('GET', of(mine, `/charges/${target.id}`));
@@ -132,6 +135,7 @@ describe('dashboard payments interface (internal mTLS listener)', () => {
     for (const entry of refunded) {
       assert.deepEqual([entry.actor.type, entry.actor.id], ['user', USER]);
       assert.deepEqual([entry.tenant, entry.outcome.result, entry.metadata.caller, entry.metadata.livemode], [mine.accountId, 'success', 'dashboard', false]);
+      assert.deepEqual([entry.origin.ip, entry.origin.userAgent], ['203.0.113.9', 'Mozilla/5.0 (the user)'], 'the user\'s browser, not the dashboard host');
     }
 
     const over = await call('POST', of(mine, `/charges/${target.id}/refunds`), { actor_id: USER, amount: 150_001, livemode: false });

@@ -3,6 +3,7 @@
 // Every route names the account; the existing services do the work on a merchant made from it, so an
 // id of another account (or mode) is not found, exactly as with a secret key. A refund is audited by
 // the refund service with the dashboard user as actor and `caller: dashboard` in the metadata.
+import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { httpError } from '#lib/http/index.ts';
 import type { Merchant } from '../auth/secret-key.auth.ts';
@@ -56,7 +57,11 @@ export async function dashboardPaymentsRoutes(app: FastifyInstance, opts: {
         accountId: request.params.accountId, livemode: request.body.livemode, keyId: request.caller!,
         actor: { type: 'user', id: request.body.actor_id },
       };
-      return refunds.create(merchant, request.params.chargeId, { amount: request.body.amount }, requestOrigin(request));
+      // The origin is the user's browser, as the dashboard saw it (the connection is the dashboard's own).
+      const { actor_ip: ip, actor_user_agent: userAgent } = request.body;
+      if (ip !== undefined && isIP(ip) === 0) throw httpError(400, 'bad_request', 'actor_ip must be an IP address');
+      const origin = ip === undefined ? requestOrigin(request) : { ip, userAgent, requestId: request.id };
+      return refunds.create(merchant, request.params.chargeId, { amount: request.body.amount }, origin);
     });
   app.get<{ Params: AccountParams; Querystring: ListQuery }>(`${base}/customers`, { schema: { params: AccountParams, querystring: ListQuery }, config },
     async (request) => customers.list(reader(request), listParamsOf(request.query)));

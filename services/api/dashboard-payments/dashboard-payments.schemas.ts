@@ -33,5 +33,8 @@ export const RefundBody = Type.Object({
   /** In the currency's smallest unit; at most what is left to refund (the refund service checks). */
   amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
   livemode: Type.Boolean(),
+  /** Where the user was (their browser's address and User-Agent): the api's audit entry records it as the origin. */
+  actor_ip: Type.Optional(Type.String({ minLength: 2, maxLength: 45 })),
+  actor_user_agent: Type.Optional(Type.String({ maxLength: 512 })),
 }, { additionalProperties: false });
 export type RefundBody = Static<typeof RefundBody>;

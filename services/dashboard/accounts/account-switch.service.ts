@@ -40,12 +40,16 @@ type Deps = {
 export function createAccountSwitchService(deps: Deps) {
   const { db, audit, sessions } = deps;
 
-  /** The same entry in both accounts' trails: each account sees who left for, or came from, where. */
+  /**
+   * One entry in each account's trail: the account left sees the member leave, the account entered sees
+   * them arrive. Neither names the other account: its auditors must not learn which other merchants
+   * the member works for (the member's own sessions page and the platform operator still can).
+   */
   function entries(session: Session, to: string, context: AuditContext, targets: Array<{ type: string; id: string }>, metadata: Record<string, string | boolean>) {
-    const base = { ...context, action: SWITCH_ACTION, outcome: { result: 'success' as const }, metadata: { from: session.accountId, to, ...metadata } };
+    const base = { ...context, action: SWITCH_ACTION, outcome: { result: 'success' as const } };
     return [
-      { ...base, tenant: session.accountId, targets: [...targets, { type: 'account', id: to }] },
-      { ...base, tenant: to, targets: [...targets, { type: 'account', id: session.accountId }] },
+      { ...base, tenant: session.accountId, targets, metadata: { direction: 'left', ...metadata } },
+      { ...base, tenant: to, targets, metadata: { direction: 'arrived', ...metadata } },
     ];
   }
 

@@ -117,7 +117,9 @@ describe('accounts page and switching', () => {
     const logged = (await entries('session.switch_account')).filter((e) => e.actor.id === userId);
     assert.deepEqual(logged.map((e) => e.tenant).sort(), [a.accountId, b.accountId].sort());
     for (const entry of logged) {
-      assert.deepEqual([entry.outcome.result, entry.metadata.from, entry.metadata.to, entry.actor.sessionId], ['success', a.accountId, b.accountId, old.id]);
+      assert.deepEqual([entry.outcome.result, entry.metadata.direction, entry.actor.sessionId], ['success', entry.tenant === a.accountId ? 'left' : 'arrived', old.id]);
+      const other = entry.tenant === a.accountId ? b.accountId : a.accountId;
+      assert.ok(!JSON.stringify(entry).includes(other), 'an account\'s trail never names the member\'s other account');
       assert.deepEqual(entry.targets.filter((t) => t.type === 'session').map((t) => t.id), [old.id, now.id]);
     }
 

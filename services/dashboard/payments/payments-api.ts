@@ -34,7 +34,7 @@ export type PaymentsApi = {
   charge(accountId: string, chargeId: string, options?: Options): Promise<Charge>;
   /** The charge's refunds, newest first (at most 100). */
   refunds(accountId: string, chargeId: string, options?: Options): Promise<Page<Refund>>;
-  refund(accountId: string, chargeId: string, input: { amount: number; actorId: string; requestId?: string }): Promise<Refund>;
+  refund(accountId: string, chargeId: string, input: { amount: number; actorId: string; origin?: { ip?: string; userAgent?: string }; requestId?: string }): Promise<Refund>;
   listCustomers(accountId: string, query: PageQuery, options?: Options): Promise<Page<Customer>>;
   customer(accountId: string, customerId: string, options?: Options): Promise<Customer>;
 };
@@ -62,7 +62,10 @@ export function paymentsApiOver(client: Pick<MtlsClient, 'request'>): PaymentsAp
     refunds: (accountId, chargeId, options = {}) =>
       call('GET', `${chargePath(accountId, chargeId)}/refunds?${modeOf(chargeId)}&limit=100&order=reverse_chronological`, undefined, options.requestId, 'charge'),
     refund: (accountId, chargeId, input) =>
-      call('POST', `${chargePath(accountId, chargeId)}/refunds`, { actor_id: input.actorId, amount: input.amount, livemode: !isTestId(chargeId) },
+      call('POST', `${chargePath(accountId, chargeId)}/refunds`, {
+        actor_id: input.actorId, amount: input.amount, livemode: !isTestId(chargeId),
+        ...(input.origin?.ip ? { actor_ip: input.origin.ip, ...(input.origin.userAgent ? { actor_user_agent: input.origin.userAgent.slice(0, 512) } : {}) } : {}),
+      },
         input.requestId, 'charge', refundUnconfirmed),
     listCustomers: (accountId, query, options = {}) => call('GET', `${account(accountId)}/customers?${listQuery(query)}`, undefined, options.requestId, 'customer'),
     customer: (accountId, customerId, options = {}) =>

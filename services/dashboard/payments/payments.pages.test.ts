@@ -189,6 +189,14 @@ test('CSV export (data.export): the listed charges, formula-safe, no card data, 
   assert.deepEqual([entry!.actor.id, entry!.metadata.rows, entry!.metadata.livemode, entry!.metadata.truncated], [users.analyst, 26, false, false]);
   assert.match((await bed.get('/payments', as('analyst'))).body, /href="\/payments\/export\.csv\?mode=test" id="charges-export"/);
   assert.equal((await bed.get('/payments/export.csv', as('view_only'))).status, 403);
+
+  // A custom role with data.export alone cannot read charges in bulk: charges.read is checked too.
+  const exportOnly = await bed.f.team.roles.create(bed.f.actor(acct.ownerId, acct.accountId), { name: 'Exporter', permissions: ['data.export'] });
+  const exporter = await bed.f.user({ accountId: acct.accountId, roles: [exportOnly.id] });
+  const before = (await bed.f.entries('dashboard.access.denied')).length;
+  assert.equal((await bed.get('/payments/export.csv', { userId: exporter.userId, accountId: acct.accountId })).status, 403);
+  const denied = (await bed.f.entries('dashboard.access.denied')).slice(before);
+  assert.deepEqual(denied.map((e) => e.metadata.permission), ['charges.read']);
 });
 
 test('customers (customers.read): list and detail, cards masked only with cards.read_masked; another account\'s customer is a 404', async () => {

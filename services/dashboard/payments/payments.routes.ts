@@ -79,7 +79,8 @@ export async function paymentsRoutes(app: FastifyInstance, deps: { payments: Pay
     });
   });
 
-  app.get('/payments/export.csv', { preHandler: requirePermission('data.export') }, async (request, reply) => {
+  // Exporting is reading in bulk: it needs charges.read as well (a custom role with only data.export gets 403).
+  app.get('/payments/export.csv', { preHandler: [requirePermission('data.export'), requirePermission('charges.read')] }, async (request, reply) => {
     const query = parsePageQuery(request.query);
     const { charges } = await payments.exportCharges(actorOf(request), query.livemode);
     const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '-');

@@ -44,7 +44,7 @@ export function createPaymentsService(deps: { api: PaymentsApi; audit: Pick<Audi
       try {
         charge = await api.charge(actor.accountId, chargeId, { requestId: actor.requestId });
         const amount = readRefundAmount(rawAmount, charge);
-        refund = await api.refund(actor.accountId, chargeId, { amount, actorId: actor.userId, requestId: actor.requestId });
+        refund = await api.refund(actor.accountId, chargeId, { amount, actorId: actor.userId, origin: actor.origin, requestId: actor.requestId });
       } catch (error) {
         // Another account's charge (404) names nothing of this account: only refusals of its own charges are recorded.
         if (charge && isHttpError(error) && error.statusCode < 500) {
