@@ -77,8 +77,9 @@ export function createInvitationNewUserService(deps: Deps) {
 
       const passwordHash = await hashPassword(input.password);
       const userId = newId('user');
+      let joined;
       try {
-        const joined = await db.transaction().execute(async (tx) => {
+        joined = await db.transaction().execute(async (tx) => {
           await users.insertUser(tx, { id: userId, email: invitation.email, passwordHash, emailVerified: true });
           const accepted = await team.acceptance.acceptWithin(tx, { userId, origin }, input.token);
           await audit.record(tx, signUpRecord(origin, {
@@ -88,9 +89,6 @@ export function createInvitationNewUserService(deps: Deps) {
           }));
           return accepted;
         });
-        await throttle.succeeded(checks);
-        await team.notices.memberJoined({ accountId: joined.accountId, userId });
-        return { kind: 'created', user: { userId, email: invitation.email, accountId: joined.accountId }, roles: joined.roles };
       } catch (error) {
         // The address got a user in between: a second submit of this link (whose invitation is used
         // now: the unique email waited for the first to commit), or a sign-up elsewhere.
@@ -106,6 +104,11 @@ export function createInvitationNewUserService(deps: Deps) {
         await recordRefusal(invitation, error.message.slice(0, 200), origin);
         return error.statusCode === 404 ? { kind: 'invalid_invitation' } : { kind: 'refused', status: error.statusCode, message: error.message };
       }
+      // After the commit: the user exists and has joined whatever happens next, so nothing here may
+      // turn the answer into a refusal (the catch above is for the transaction only).
+      await throttle.succeeded(checks);
+      await team.notices.memberJoined({ accountId: joined.accountId, userId });
+      return { kind: 'created', user: { userId, email: invitation.email, accountId: joined.accountId }, roles: joined.roles };
     },
   };
 }
